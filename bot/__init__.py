@@ -1,0 +1,1 @@
+"""The Telegram adapter: handlers, outbox, scheduler, CLI and the sandbox."""

@@ -1,0 +1,164 @@
+"""A partner's check-in: input -> flows engine -> storage -> outbox, in one short
+transaction per update.  No Telegram types here: handlers pass plain values."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot import digest, texts
+from bot.cadence import next_due
+from bot.runtime import Runtime
+from bot.telegram_format import plain, prompt_payload
+from flows.engine import advance, start
+from flows.types import Context, Input, Outcome, State
+from storage import checkins, flags, outbox, people, projects, updates
+from storage.models import Answer, Checkin, Person
+
+log = logging.getLogger(__name__)
+
+FINISHED_STATUS = {"finished": "completed", "stopped": "stopped"}
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as the bot needs it."""
+
+    telegram_user_id: int
+    chat_id: int
+    first_name: str
+
+
+def handle_input(
+    rt: Runtime, update_id: int, sender: Sender, inp: Input, checkin_id: int | None = None, message_id: int | None = None
+) -> None:
+    """Feed one partner input to their check-in.  ``checkin_id`` comes with button
+    taps; ``message_id`` is the message whose buttons were tapped (for edits)."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if not updates.claim_update(session, update_id, now):
+            log.info("update %s was already processed; ignoring the repeat", update_id)
+            return
+        person = people.person_by_telegram_id(session, sender.telegram_user_id)
+        if person is None or person.consent_version is None:
+            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            return
+        checkin = checkins.active_checkin(session, person.id)  # type: ignore[arg-type]
+        if checkin is None:
+            reply = texts.ALREADY_DONE if checkin_id is not None else texts.NO_CHECKIN_NOW
+            outbox.enqueue(session, person.chat_id, "sendMessage", plain(reply), now)
+            return
+        if checkin_id is not None and checkin_id != checkin.id:
+            # a button from an earlier check-in: say so, and show where we are
+            inp = Input.tapped("", "")
+        flow = rt.flows.version(session, checkin.flow_id, checkin.flow_version or "")
+        if flow is None:
+            log.error("check-in %s needs flow %s version %s, which is gone", checkin.id, checkin.flow_id, checkin.flow_version)
+            outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.SOMETHING_WENT_WRONG), now)
+            return
+        outcome = advance(flow, State.from_dict(checkin.state or {}), inp, _context(session, rt, person, checkin))
+        apply_outcome(session, rt, person, checkin, flow.version, outcome, now, message_id)
+
+
+def begin_checkin(session: Session, rt: Runtime, checkin: Checkin, now: datetime) -> None:
+    """Start a claimed check-in on the current version of its flow."""
+    person = people.get_person(session, checkin.person_id)
+    flow = rt.flows.current.get(checkin.flow_id)
+    if person is None or flow is None:
+        log.error("check-in %s cannot start: flow %r is not loaded", checkin.id, checkin.flow_id)
+        checkins.save_state(session, checkin, "", {}, "stopped", now)
+        return
+    checkins.remember_flow_version(session, flow.id, flow.version, flow.source)
+    outcome = start(flow, _context(session, rt, person, checkin))
+    apply_outcome(session, rt, person, checkin, flow.version, outcome, now)
+
+
+def apply_outcome(
+    session: Session,
+    rt: Runtime,
+    person: Person,
+    checkin: Checkin,
+    flow_version: str,
+    outcome: Outcome,
+    now: datetime,
+    message_id: int | None = None,
+) -> None:
+    """Store what the engine decided and queue what it says."""
+    answer_ids: dict[str, int] = {}
+    for record in outcome.answers:
+        answer = checkins.add_answer(
+            session,
+            Answer(
+                checkin_id=None if record.anonymous else checkin.id,
+                person_id=None if record.anonymous else person.id,
+                project_id=checkin.project_id,
+                flow_id=checkin.flow_id,
+                flow_version=flow_version,
+                step_id=record.step_id,
+                question=record.question,
+                value=record.value,
+                display=record.display,
+                skipped=record.skipped,
+                anonymous=record.anonymous,
+                answered_at=now,
+            ),
+        )
+        if not record.anonymous:  # evidence must never tie an anonymous answer to a person
+            answer_ids[record.step_id] = answer.id  # type: ignore[assignment]
+    for request in outcome.flags:
+        flags.open_flag(
+            session,
+            project_id=checkin.project_id,
+            person_id=person.id,
+            need=request.need,
+            severity=request.severity,
+            note=request.note,
+            answer_ids=[answer_ids[request.step_id]] if request.step_id in answer_ids else [],
+            now=now,
+        )
+    finished = FINISHED_STATUS.get(outcome.state.status)
+    checkins.save_state(session, checkin, flow_version, outcome.state.to_dict(), finished, now)
+
+    if outcome.edit is not None and message_id is not None:
+        payload = prompt_payload(outcome.edit, checkin.id)  # type: ignore[arg-type]
+        outbox.enqueue(session, person.chat_id, "editMessageText", {**payload, "message_id": message_id}, now)
+    for prompt in outcome.prompts:
+        outbox.enqueue(session, person.chat_id, "sendMessage", prompt_payload(prompt, checkin.id), now)  # type: ignore[arg-type]
+
+    if finished is not None:
+        schedule_next(session, rt, person, checkin.project_id, checkin.flow_id, now)
+    if finished is not None or any(request.severity == "urgent" for request in outcome.flags):
+        digest.queue_alerts(session, rt, checkin.project_id, now)
+
+
+def schedule_next(session: Session, rt: Runtime, person: Person, project_id: str, flow_id: str, now: datetime) -> None:
+    """Make sure the partner has their next check-in of this flow on the calendar."""
+    project = rt.settings.project(project_id)
+    if project is None or checkins.next_scheduled(session, person.id, project_id, flow_id) is not None:  # type: ignore[arg-type]
+        return
+    for schedule in project.schedules:
+        if schedule.flow == flow_id:
+            due = next_due(schedule, person.timezone or project.timezone, now)
+            checkins.schedule_checkin(session, person.id, project_id, flow_id, due)  # type: ignore[arg-type]
+            return
+
+
+def _context(session: Session, rt: Runtime, person: Person, checkin: Checkin) -> Context:
+    project = projects.get_project(session, checkin.project_id)
+    return Context(
+        first_name=person.first_name,
+        project_name=project.name if project else "",
+        language=person.language,
+        previous=checkins.last_answers(session, person.id, checkin.flow_id, checkin.id),  # type: ignore[arg-type]
+    )
+
+
+def reply_fixed(rt: Runtime, update_id: int, chat_id: int, text: str) -> None:
+    """Answer a command with a fixed text, once per update."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if updates.claim_update(session, update_id, now):
+            outbox.enqueue(session, chat_id, "sendMessage", plain(text), now)

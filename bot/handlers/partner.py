@@ -1,0 +1,51 @@
+"""What partners send: /start, consent, answers typed or tapped, anything else."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import callbacks, texts
+from bot.conversation import handle_input, reply_fixed
+from bot.handlers import run, sender_of
+from bot.onboarding import handle_consent, handle_start
+from flows.types import Input
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    code = context.args[0] if context.args else ""
+    await run(context, handle_start, update.update_id, sender_of(update), code)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, reply_fixed, update.update_id, sender_of(update).chat_id, texts.HELP)
+
+
+async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await run(context, handle_consent, update.update_id, sender_of(update), query.data == callbacks.CONSENT_YES)
+
+
+async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    tap = callbacks.parse_answer(query.data)
+    if tap is None:
+        return
+    message_id = query.message.message_id if query.message else None
+    inp = Input.tapped(tap.step_id, tap.value)
+    await run(context, handle_input, update.update_id, sender_of(update), inp, tap.checkin_id, message_id)
+
+
+async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None
+    inp = Input.typed(update.effective_message.text or "")
+    await run(context, handle_input, update.update_id, sender_of(update), inp)
+
+
+async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo or voice note: the engine answers with a gentle re-ask."""
+    await run(context, handle_input, update.update_id, sender_of(update), Input.other())

@@ -1,0 +1,68 @@
+"""Starting and stopping the whole bot: database, flows, outbox, Application.
+
+`checkin run`, the demo and the end-to-end tests all go through here, so the
+tests exercise exactly what runs in production."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.flow_registry import FlowRegistry
+from bot.outbox import Outbox
+from bot.runtime import Runtime
+from storage import projects
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningBot:
+    runtime: Runtime
+    application: Application  # type: ignore[type-arg]
+
+    async def stop(self) -> None:
+        """A graceful stop: confirm fetched updates, finish sends, close the database."""
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        if self.runtime.outbox is not None:
+            await self.runtime.outbox.stop()
+        await application.shutdown()
+        self.runtime.db.dispose()
+
+
+def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Check the schema and the flows, and mirror the config's projects."""
+    db = Database(settings.storage.url)
+    db.check_schema()
+    flows = FlowRegistry.from_directory(settings.flows.directory)
+    with db.session() as session:
+        for project in settings.projects:
+            projects.sync_project(session, project.id, project.name, project.timezone)
+        flows.remember_all(session)
+    return Runtime(settings=settings, db=db, flows=flows, clock=clock or SystemClock())
+
+
+async def start_bot(settings: Settings, clock: Clock | None = None, *, poll_timeout: int = 10) -> RunningBot:
+    """Start polling.  Raises SchemaOutOfDate or FlowError before touching Telegram."""
+    runtime = prepare_runtime(settings, clock)
+    application = build_application(runtime)
+    await application.initialize()
+    runtime.outbox = Outbox(application.bot, runtime.db, runtime.clock)
+    await runtime.outbox.start()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+    me = application.bot.username
+    log.info("bot @%s is running with %d flow(s) and %d project(s)", me, len(runtime.flows.current), len(settings.projects))
+    return RunningBot(runtime, application)

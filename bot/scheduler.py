@@ -1,0 +1,40 @@
+"""The tick: one periodic job that claims due check-ins from the database and
+starts them.  Schedules are rows, not in-memory jobs, so a restart loses none."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram.ext import ContextTypes
+
+from bot.conversation import begin_checkin
+from bot.runtime import Runtime
+from storage import checkins
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 100
+
+
+def start_due_checkins(rt: Runtime) -> int:
+    """Start every check-in that is due, a batch per transaction.  Returns how many."""
+    started = 0
+    while True:
+        now = rt.clock.now()
+        with rt.db.session() as session:
+            claimed = checkins.claim_due_checkins(session, now, CLAIM_BATCH)
+            for checkin in claimed:
+                begin_checkin(session, rt, checkin, now)
+        started += len(claimed)
+        if len(claimed) < CLAIM_BATCH:
+            break
+    if started:
+        log.info("started %d check-in(s)", started)
+    return started
+
+
+async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    rt: Runtime = context.bot_data["runtime"]
+    if await asyncio.to_thread(start_due_checkins, rt):
+        rt.wake_outbox()

@@ -1,0 +1,60 @@
+"""Turning engine prompts into Telegram HTML payloads.  Every text that came from
+a flow or a person is escaped here, before it can reach Telegram."""
+
+from __future__ import annotations
+
+import re
+from html import escape, unescape
+from typing import Any
+
+from bot import callbacks
+from flows.types import MESSAGE_MAX_CHARS, Prompt
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def text_payload(html_text: str, buttons: list[list[tuple[str, str]]] | None = None) -> dict[str, Any]:
+    """A sendMessage payload; ``html_text`` must already be safe HTML."""
+    payload: dict[str, Any] = {"text": html_text, "parse_mode": "HTML"}
+    if buttons:
+        payload["buttons"] = [[[label, data] for label, data in row] for row in buttons]
+    return payload
+
+
+def plain(text: str, buttons: list[list[tuple[str, str]]] | None = None, **values: str) -> dict[str, Any]:
+    """A fixed or configured text with ``{name}`` placeholders filled in, all escaped.
+    (Plain replacement, not str.format, so a stray brace in a config text is harmless.)"""
+    html_text = escape(text, quote=False)
+    for name, value in values.items():
+        html_text = html_text.replace("{" + name + "}", escape(value, quote=False))
+    return text_payload(html_text, buttons)
+
+
+def prompt_payload(prompt: Prompt, checkin_id: int) -> dict[str, Any]:
+    rows = [
+        [(button.label, callbacks.answer_data(checkin_id, prompt.step_id or "", button.value)) for button in row]
+        for row in prompt.buttons
+    ]
+    return text_payload(escape(prompt.text, quote=False), rows)
+
+
+def split_html(html_text: str, limit: int = MESSAGE_MAX_CHARS) -> list[str]:
+    """Split a long message at blank lines (item boundaries), never inside a tag.
+
+    Templates keep every tag within one item, so each piece stays valid HTML.
+    Lengths are counted on the visible text, as Telegram counts them."""
+    pieces: list[str] = []
+    current = ""
+    for block in html_text.strip().split("\n\n"):
+        candidate = f"{current}\n\n{block}" if current else block
+        if current and visible_length(candidate) > limit:
+            pieces.append(current)
+            candidate = block
+        current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def visible_length(html_text: str) -> int:
+    return len(unescape(_TAG.sub("", html_text)))

@@ -1,0 +1,151 @@
+"""The values that cross the boundary between the flow engine and its callers.
+
+The engine is a pure state machine: the bot turns a Telegram update into an
+:class:`Input`, asks the engine for an :class:`Outcome`, stores what it says and
+sends its :class:`Prompt` s.  Nothing here knows about Telegram or SQL, and
+every value is plain data so that ``State`` can live in a database column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+#: Telegram allows 64 bytes of callback data.  The bot spends at most
+#: ``CALLBACK_PREFIX_BYTES`` of them on its own prefix and the check-in id;
+#: the rest holds ``"<step_id>:<option value>"`` and is checked at load time.
+CALLBACK_DATA_MAX_BYTES = 64
+CALLBACK_PREFIX_BYTES = 16
+CALLBACK_PAYLOAD_MAX_BYTES = CALLBACK_DATA_MAX_BYTES - CALLBACK_PREFIX_BYTES
+
+#: Telegram's limit on a message's text, after entity parsing.
+MESSAGE_MAX_CHARS = 4096
+
+NEEDS = ("payment", "expenses", "access", "support", "trust", "influence", "capacity", "safety", "other")
+SEVERITIES = ("info", "low", "high", "urgent")
+
+
+@dataclass(frozen=True)
+class Button:
+    """One answer a partner can tap.  ``value`` is stored; ``label`` is shown."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One message for the partner, as plain text (the bot escapes it for HTML).
+
+    ``step_id`` names the question this message asks, so the bot can put it into
+    callback data; it is ``None`` for acknowledgements and info messages.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    step_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Input:
+    """What the partner did, reduced to what the engine needs.
+
+    kind ``text``: they typed ``text``.  kind ``choice``: they tapped the button
+    with ``value`` that belonged to step ``step_id``.  kind ``other``: a sticker,
+    photo, voice note or anything else that is not an answer.
+    """
+
+    kind: Literal["text", "choice", "other"]
+    text: str = ""
+    value: str = ""
+    step_id: str | None = None
+
+    @classmethod
+    def typed(cls, text: str) -> Input:
+        return cls(kind="text", text=text)
+
+    @classmethod
+    def tapped(cls, step_id: str, value: str) -> Input:
+        return cls(kind="choice", value=value, step_id=step_id)
+
+    @classmethod
+    def other(cls) -> Input:
+        return cls(kind="other")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What coordinator-written templates may use, besides this check-in's answers.
+
+    ``previous`` holds the answers of the partner's last finished check-in of the
+    same flow (step id -> value), so a question can say "Last time you said ...".
+    """
+
+    first_name: str = ""
+    project_name: str = ""
+    language: str | None = None
+    previous: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class State:
+    """Where a partner is in one check-in.  JSON-serialisable via ``to_dict``."""
+
+    step_id: str | None
+    answers: dict[str, Any] = field(default_factory=dict)
+    #: options ticked so far on a multiple-choice step, before "Done"
+    selected: list[str] = field(default_factory=list)
+    #: how many times the current step has been re-asked after an unusable reply
+    reasks: int = 0
+    #: ``active`` until the flow ends; ``finished`` or ``stopped`` afterwards
+    status: Literal["active", "finished", "stopped"] = "active"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> State:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """An answer to store: the value and the question exactly as it was asked."""
+
+    step_id: str
+    question: str
+    value: Any  # str | int | float | list[str] | None when skipped
+    display: str  # the answer in words, for digests and /mydata
+    anonymous: bool = False
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class FlagRequest:
+    """A flag rule fired: an unmet need to open (or add evidence to)."""
+
+    need: str
+    severity: str
+    note: str
+    step_id: str  # the answer behind it
+
+
+@dataclass
+class Outcome:
+    """Everything one engine call decided.
+
+    ``edit`` replaces the last prompt in place (multiple-choice ticks);
+    ``event`` tells the bot about the partner's control words: ``pause`` and
+    ``stop`` end the check-in (the bot handles scheduling), ``help`` re-asks.
+    """
+
+    state: State
+    prompts: list[Prompt] = field(default_factory=list)
+    answers: list[AnswerRecord] = field(default_factory=list)
+    flags: list[FlagRequest] = field(default_factory=list)
+    edit: Prompt | None = None
+    event: Literal["pause", "stop", "help"] | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state.status != "active"

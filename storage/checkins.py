@@ -1,0 +1,132 @@
+"""Check-ins: schedule rows, claiming due ones, conversation state, answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage.models import Answer, Checkin, FlowVersion, Person
+
+ACTIVE = "active"
+SCHEDULED = "scheduled"
+
+
+def schedule_checkin(session: Session, person_id: int, project_id: str, flow_id: str, due_at: datetime) -> Checkin:
+    checkin = Checkin(person_id=person_id, project_id=project_id, flow_id=flow_id, due_at=due_at)
+    session.add(checkin)
+    session.flush()
+    return checkin
+
+
+def next_scheduled(session: Session, person_id: int, project_id: str, flow_id: str) -> Checkin | None:
+    return session.exec(
+        select(Checkin).where(
+            Checkin.person_id == person_id,
+            Checkin.project_id == project_id,
+            Checkin.flow_id == flow_id,
+            Checkin.status == SCHEDULED,
+        )
+    ).first()
+
+
+def claim_due_checkins(session: Session, now: datetime, limit: int) -> list[Checkin]:
+    """Take due check-ins for this process, oldest first, and mark them active.
+
+    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several bot processes claim at
+    once without waiting on or double-taking each other's rows; the guarded
+    UPDATE makes the claim safe on SQLite too.  A partner already in a
+    check-in is left for a later tick, so conversations never interleave."""
+    busy = select(Checkin.person_id).where(Checkin.status == ACTIVE)
+    query = (
+        select(Checkin)
+        .join(Person, Person.id == Checkin.person_id)
+        .where(
+            Checkin.status == SCHEDULED,
+            Checkin.due_at <= now,
+            Person.status == "active",
+            col(Checkin.person_id).not_in(busy),
+        )
+        .order_by(Checkin.due_at, Checkin.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=Checkin)
+    )
+    claimed: list[Checkin] = []
+    for checkin in session.exec(query).all():
+        if any(other.person_id == checkin.person_id for other in claimed):
+            continue
+        result = session.execute(
+            update(Checkin)
+            .where(col(Checkin.id) == checkin.id, Checkin.status == SCHEDULED)
+            .values(status=ACTIVE, started_at=now)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            session.refresh(checkin)
+            claimed.append(checkin)
+    return claimed
+
+
+def active_checkin(session: Session, person_id: int) -> Checkin | None:
+    return session.exec(
+        select(Checkin).where(Checkin.person_id == person_id, Checkin.status == ACTIVE).order_by(Checkin.id)
+    ).first()
+
+
+def get_checkin(session: Session, checkin_id: int) -> Checkin | None:
+    return session.get(Checkin, checkin_id)
+
+
+def save_state(
+    session: Session, checkin: Checkin, flow_version: str, state: dict[str, Any], finished_status: str | None, now: datetime
+) -> None:
+    """Store where the partner is; ``finished_status`` closes the check-in."""
+    checkin.flow_version = flow_version
+    checkin.state = state
+    if finished_status is not None:
+        checkin.status, checkin.finished_at = finished_status, now
+
+
+def last_answers(session: Session, person_id: int, flow_id: str, before_checkin_id: int) -> dict[str, Any]:
+    """The partner's answers in their last finished check-in of this flow, by step id."""
+    previous = session.exec(
+        select(Checkin.id)
+        .where(
+            Checkin.person_id == person_id,
+            Checkin.flow_id == flow_id,
+            Checkin.status == "completed",
+            col(Checkin.id) < before_checkin_id,
+        )
+        .order_by(col(Checkin.id).desc())
+    ).first()
+    if previous is None:
+        return {}
+    rows = session.exec(select(Answer).where(Answer.checkin_id == previous))
+    return {row.step_id: row.value for row in rows}
+
+
+def add_answer(session: Session, answer: Answer) -> Answer:
+    session.add(answer)
+    session.flush()
+    return answer
+
+
+def answers_of_checkin(session: Session, checkin_id: int) -> list[Answer]:
+    return list(session.exec(select(Answer).where(Answer.checkin_id == checkin_id).order_by(Answer.id)))
+
+
+def remember_flow_version(session: Session, flow_id: str, version: str, source: str) -> None:
+    """Keep the source of every flow version that a check-in may use."""
+    exists = session.exec(
+        select(FlowVersion.id).where(FlowVersion.flow_id == flow_id, FlowVersion.version == version)
+    ).first()
+    if exists is None:
+        session.add(FlowVersion(flow_id=flow_id, version=version, source=source))
+        session.flush()
+
+
+def flow_source(session: Session, flow_id: str, version: str) -> str | None:
+    return session.exec(
+        select(FlowVersion.source).where(FlowVersion.flow_id == flow_id, FlowVersion.version == version)
+    ).first()

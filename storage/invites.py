@@ -1,0 +1,32 @@
+"""Invite codes behind t.me deep links."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from storage.models import Invite
+
+
+def create_invite(
+    session: Session, project_id: str, role: str, now: datetime, valid_for: timedelta, uses: int = 1
+) -> Invite:
+    """A random, unguessable code (72 bits), usable in a /start payload."""
+    invite = Invite(
+        code=secrets.token_urlsafe(9), project_id=project_id, role=role, uses_left=uses, expires_at=now + valid_for
+    )
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def redeem_invite(session: Session, code: str, now: datetime) -> Invite | None:
+    """Use up one use of a valid code.  None for wrong, used or expired codes,
+    which callers must not tell apart to the person (it would leak what exists)."""
+    invite = session.get(Invite, code) if code else None
+    if invite is None or invite.uses_left <= 0 or invite.expires_at <= now:
+        return None
+    invite.uses_left -= 1
+    return invite

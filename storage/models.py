@@ -1,0 +1,207 @@
+"""The tables.  The database is the source of truth for people, conversation
+state, schedules and deliveries: nothing important lives only in memory.
+
+Times are stored as naive UTC (see :class:`UTCDateTime`) and come back aware,
+so SQLite and PostgreSQL behave the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Project(SQLModel, table=True):
+    """Mirrors the projects in the config, so rows elsewhere can refer to them."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    timezone: str = "UTC"
+
+
+class Person(SQLModel, table=True):
+    """Anyone who talks to the bot: partner or staff.  Holds only what is needed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_type=BigInteger, unique=True, index=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    first_name: str = ""
+    language: str = "en"
+    timezone: str | None = None
+    #: ``active``; ``unreachable`` once Telegram says they blocked the bot
+    status: str = "active"
+    consent_version: str | None = None
+    consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in one project.  ``pending`` until a partner consents."""
+
+    __table_args__ = (UniqueConstraint("person_id", "project_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    project_id: str = Field(foreign_key="project.id", index=True)
+    role: str  # partner | facilitator | coordinator
+    status: str = "pending"  # pending | active
+    joined_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class Invite(SQLModel, table=True):
+    """A single-use (by default), expiring code behind a t.me deep link."""
+
+    code: str = Field(primary_key=True, max_length=64)
+    project_id: str = Field(foreign_key="project.id")
+    role: str = "partner"
+    uses_left: int = 1
+    created_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FlowVersion(SQLModel, table=True):
+    """Every flow version ever used, so a check-in finishes on the version it began
+    with and old answers stay readable, even after the file changed or went."""
+
+    __table_args__ = (UniqueConstraint("flow_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_id: str = Field(max_length=100)
+    version: str = Field(max_length=100)
+    source: str = Field(sa_type=Text)
+    loaded_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class Checkin(SQLModel, table=True):
+    """One check-in for one partner: a schedule row until it is due, then the
+    conversation's state until it ends."""
+
+    __table_args__ = (
+        # the scheduler's claim reads due rows by status and time: keep it an index scan
+        Index("ix_checkin_status_due", "status", "due_at"),
+        Index("ix_checkin_person_status", "person_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    project_id: str = Field(foreign_key="project.id")
+    flow_id: str = Field(max_length=100)
+    flow_version: str | None = Field(default=None, max_length=100)
+    #: scheduled -> active -> completed | stopped
+    status: str = "scheduled"
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class Answer(SQLModel, table=True):
+    """One answer, with the question exactly as it was asked.  Anonymous answers
+    keep no link to the partner or their check-in."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int | None = Field(default=None, foreign_key="checkin.id", index=True, ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="CASCADE")
+    project_id: str = Field(foreign_key="project.id", index=True)
+    flow_id: str = Field(max_length=100)
+    flow_version: str = Field(max_length=100)
+    step_id: str = Field(max_length=100)
+    question: str = Field(sa_type=Text)
+    value: Any = Field(default=None, sa_type=JSON)
+    display: str = Field(default="", sa_type=Text)
+    skipped: bool = False
+    anonymous: bool = False
+    answered_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class Flag(SQLModel, table=True):
+    """An unmet need.  One open flag per partner and need: repeats add evidence."""
+
+    __table_args__ = (Index("ix_flag_project_status", "project_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
+    need: str = Field(max_length=32)
+    severity: str = Field(max_length=16)
+    #: open -> acknowledged -> resolved | wont_fix
+    status: str = "open"
+    note: str = Field(default="", sa_type=Text)
+    opened_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    #: when facilitators were last told about it; NULL = not yet
+    alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class FlagEvidence(SQLModel, table=True):
+    """The answers behind a flag."""
+
+    flag_id: int = Field(foreign_key="flag.id", primary_key=True, ondelete="CASCADE")
+    answer_id: int = Field(foreign_key="answer.id", primary_key=True, ondelete="CASCADE")
+
+
+class FlagEvent(SQLModel, table=True):
+    """Who changed a flag, how and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="flag.id", index=True, ondelete="CASCADE")
+    action: str = Field(max_length=32)  # opened | evidence | acknowledged | resolved | wont_fix | reopened
+    actor_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    note: str = Field(default="", sa_type=Text)
+    at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already handled, written in the same transaction as
+    their effects, so a redelivered update is processed once."""
+
+    update_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    processed_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting to be sent, queued in the transaction that decided it.
+
+    pending -> sending -> sent | failed | uncertain.  ``uncertain`` means the
+    send may or may not have reached Telegram (a timeout or a crash mid-send):
+    it is never resent blindly.
+    """
+
+    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    method: str = Field(max_length=32)  # sendMessage | editMessageText | editMessageReplyMarkup | sendPhoto | sendDocument
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    status: str = "pending"
+    attempts: int = 0
+    not_before: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    error: str | None = Field(default=None, sa_type=Text)

@@ -1,0 +1,53 @@
+"""Projects and the staff roles the config declares."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.models import Membership, Person, Project
+
+
+def sync_project(session: Session, project_id: str, name: str, timezone: str) -> None:
+    """Make the project row match the config."""
+    project = session.get(Project, project_id)
+    if project is None:
+        session.add(Project(id=project_id, name=name, timezone=timezone))
+    else:
+        project.name, project.timezone = name, timezone
+
+
+def get_project(session: Session, project_id: str) -> Project | None:
+    return session.get(Project, project_id)
+
+
+def ensure_membership(session: Session, person_id: int, project_id: str, role: str, status: str) -> Membership:
+    membership = session.exec(
+        select(Membership).where(
+            Membership.person_id == person_id, Membership.project_id == project_id, Membership.role == role
+        )
+    ).first()
+    if membership is None:
+        membership = Membership(person_id=person_id, project_id=project_id, role=role, status=status)
+        session.add(membership)
+    else:
+        membership.status = status
+    session.flush()
+    return membership
+
+
+def memberships_of(session: Session, person_id: int, role: str | None = None) -> list[Membership]:
+    query = select(Membership).where(Membership.person_id == person_id)
+    if role is not None:
+        query = query.where(Membership.role == role)
+    return list(session.exec(query.order_by(Membership.id)))
+
+
+def people_with_role(session: Session, project_id: str, role: str) -> list[Person]:
+    """Active members of a project in a role, e.g. its facilitators."""
+    query = (
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.project_id == project_id, Membership.role == role, Membership.status == "active")
+        .order_by(Person.id)
+    )
+    return list(session.exec(query))

@@ -1,0 +1,127 @@
+"""Storage query functions, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from storage import checkins, flags, invites, outbox, people, projects, updates
+from storage.db import Database, SchemaOutOfDate
+from storage.models import Answer, FlagEvent
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _partner(db: Database, telegram_id: int = 1001) -> int:
+    with db.session() as session:
+        projects.sync_project(session, "p1", "Project one", "Europe/London")
+        person = people.upsert_person(session, telegram_id, telegram_id, "Sam")
+        people.record_consent(session, person, "1", NOW)
+        return person.id  # type: ignore[return-value]
+
+
+def test_fresh_database_is_at_head(db: Database) -> None:
+    db.check_schema()
+
+
+def test_unmigrated_database_is_refused(database_url: str) -> None:
+    database = Database(database_url)
+    with pytest.raises(SchemaOutOfDate, match="checkin db upgrade"):
+        database.check_schema()
+    database.dispose()
+
+
+def test_times_come_back_aware_utc(db: Database) -> None:
+    person_id = _partner(db)
+    with db.session() as session:
+        checkins.schedule_checkin(session, person_id, "p1", "flow", NOW)
+    with db.session() as session:
+        [row] = checkins.claim_due_checkins(session, NOW, 10)
+        assert row.due_at == NOW and row.due_at.tzinfo is not None
+
+
+def test_claim_takes_only_due_rows_once(db: Database) -> None:
+    person_a, person_b = _partner(db, 1), _partner(db, 2)
+    with db.session() as session:
+        due = checkins.schedule_checkin(session, person_a, "p1", "flow", NOW - timedelta(minutes=1)).id
+        checkins.schedule_checkin(session, person_b, "p1", "flow", NOW + timedelta(hours=1))
+    with db.session() as session:
+        assert [c.id for c in checkins.claim_due_checkins(session, NOW, 10)] == [due]
+    with db.session() as session:
+        assert checkins.claim_due_checkins(session, NOW, 10) == []
+
+
+def test_claim_waits_while_partner_is_in_another_checkin(db: Database) -> None:
+    person = _partner(db)
+    with db.session() as session:
+        checkins.schedule_checkin(session, person, "p1", "a", NOW - timedelta(minutes=2))
+        checkins.schedule_checkin(session, person, "p1", "b", NOW - timedelta(minutes=1))
+    with db.session() as session:
+        assert [c.flow_id for c in checkins.claim_due_checkins(session, NOW, 10)] == ["a"]
+
+
+def test_repeat_report_adds_evidence_to_the_open_flag(db: Database) -> None:
+    person = _partner(db)
+    with db.session() as session:
+        answer_ids = []
+        for n in range(2):
+            answer = checkins.add_answer(
+                session,
+                Answer(person_id=person, project_id="p1", flow_id="f", flow_version="v", step_id="paid", question="Paid?", value="no", display="Not yet"),
+            )
+            answer_ids.append(answer.id)
+            flags.open_flag(session, project_id="p1", person_id=person, need="payment", severity="low" if n == 0 else "high", note="late", answer_ids=[answer.id], now=NOW)
+    with db.session() as session:
+        [(flag, owner)] = flags.open_flags_for_projects(session, ["p1"])
+        assert owner is not None and owner.id == person
+        assert flag.severity == "high"
+        assert [a.id for a in flags.evidence_of(session, flag.id)] == answer_ids  # type: ignore[arg-type]
+        actions = [e.action for e in session.exec(select(FlagEvent).order_by(FlagEvent.id))]
+        assert actions == ["opened", "evidence"]
+
+
+def test_invite_is_single_use_and_expires(db: Database) -> None:
+    _partner(db)
+    with db.session() as session:
+        code = invites.create_invite(session, "p1", "partner", NOW, timedelta(days=1)).code
+        old = invites.create_invite(session, "p1", "partner", NOW - timedelta(days=2), timedelta(days=1)).code
+    with db.session() as session:
+        assert invites.redeem_invite(session, code, NOW) is not None
+        assert invites.redeem_invite(session, code, NOW) is None
+        assert invites.redeem_invite(session, old, NOW) is None
+        assert invites.redeem_invite(session, "not-a-code", NOW) is None
+
+
+def test_update_is_claimed_once(db: Database) -> None:
+    with db.session() as session:
+        assert updates.claim_update(session, 42, NOW)
+    with db.session() as session:
+        assert not updates.claim_update(session, 42, NOW)
+
+
+def test_outbox_keeps_each_chat_in_order(db: Database) -> None:
+    with db.session() as session:
+        for n in range(3):
+            outbox.enqueue(session, 7, "sendMessage", {"text": f"m{n}"}, NOW)
+        outbox.enqueue(session, 8, "sendMessage", {"text": "other"}, NOW)
+    with db.session() as session:
+        first = outbox.claim_sendable(session, NOW, 10)
+    assert [(m.chat_id, m.payload["text"]) for m in first] == [(7, "m0"), (7, "m1"), (7, "m2"), (8, "other")]
+    with db.session() as session:
+        outbox.retry_later(session, first[0].id, NOW + timedelta(seconds=5), "429")  # type: ignore[arg-type]
+        outbox.retry_later(session, first[1].id, NOW, "behind")  # type: ignore[arg-type]
+    with db.session() as session:
+        # chat 7's first message waits, so nothing of chat 7 may overtake it
+        assert outbox.claim_sendable(session, NOW, 10) == []
+
+
+def test_interrupted_sends_become_uncertain(db: Database) -> None:
+    with db.session() as session:
+        outbox.enqueue(session, 7, "sendMessage", {"text": "m"}, NOW)
+    with db.session() as session:
+        [message] = outbox.claim_sendable(session, NOW, 10)
+    with db.session() as session:
+        assert outbox.settle_interrupted(session, NOW + timedelta(minutes=5)) == 1
+        assert outbox.messages_for_chat(session, 7)[0].status == "uncertain"
