@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import time
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -61,7 +61,7 @@ class Schedule(_Strict):
     cadence: Literal["daily", "weekly"] = "weekly"
     days: list[str] = Field(default_factory=lambda: ["mon"])
     #: local time in the partner's time zone, "HH:MM"
-    time: time = time(10, 0)
+    time: dt.time = dt.time(10, 0)
 
     @field_validator("days")
     @classmethod

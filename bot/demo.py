@@ -31,7 +31,7 @@ SCRIPT: dict[str, tuple[str, str]] = {
     "payment_detail": ("type", "Still waiting for my £40 from the March workshop <and> the one before."),
     "expenses": ("type", "yes"),
     "heard": ("tap", "4"),
-    "need_now": ("type", "Could the next meeting be in the afternoon? Mornings are hard with my caring role."),
+    "anything_else": ("type", "Could the next meeting be in the afternoon? Mornings are hard with my caring role."),
 }
 
 

@@ -1,0 +1,115 @@
+"""End-to-end harness: the real PTB Application, over HTTP, against the sandbox.
+
+Nothing in PTB is patched.  Time is a ShiftedClock, so "a week later" is instant."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import ShiftedClock
+from bot.config import Settings
+from bot.running import RunningBot, start_bot
+from bot.sandbox import Sandbox, SandboxClient
+from storage import invites
+from storage.db import Database
+
+LIBRARY = Path(__file__).resolve().parents[2] / "flows" / "library"
+PROJECT = "carers"
+
+
+class Harness:
+    """A running bot, its sandbox, and helpers that act as people."""
+
+    def __init__(self, sandbox: Sandbox, settings: Settings, clock: ShiftedClock) -> None:
+        self.sandbox, self.settings, self.clock = sandbox, settings, clock
+        self.client: SandboxClient = sandbox.client()
+        self.bot: RunningBot | None = None
+        self.db = Database(settings.storage.url)
+
+    async def start(self) -> None:
+        self.bot = await start_bot(self.settings, self.clock, poll_timeout=1)
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.stop()
+            self.bot = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def invite(self, role: str = "partner") -> str:
+        with self.db.session() as session:
+            return invites.create_invite(session, PROJECT, role, self.clock.now(), timedelta(days=7)).code
+
+    async def facilitator(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A facilitator named in the config introduces themselves; returns the welcome."""
+        await self.client.send_command(user["id"], "/start")
+        return await self.client.wait_for_bot_message(user["id"])
+
+    async def join(self, first_name: str = "Sam") -> tuple[dict[str, Any], dict[str, Any]]:
+        """A partner joins with an invite and consents.  Returns (user, welcome message)."""
+        user = await self.client.create_user(first_name)
+        await self.client.send_command(user["id"], "/start", self.invite())
+        consent = await self.client.wait_for_bot_message(user["id"])
+        await self.client.press_button(user["id"], consent["message_id"], label="Yes, that's OK")
+        welcome = await self.client.wait_for_bot_message(user["id"], after_message_id=consent["message_id"])
+        return user, welcome
+
+    async def next_message(self, user: dict[str, Any], after: dict[str, Any] | int, timeout: float = 10) -> dict[str, Any]:
+        after_id = after if isinstance(after, int) else after["message_id"]
+        return await self.client.wait_for_bot_message(user["id"], after_message_id=after_id, timeout=timeout)
+
+    async def next_question(self, user: dict[str, Any], after: dict[str, Any] | int) -> dict[str, Any]:
+        """The next bot message that asks something (skips intros)."""
+        message = await self.next_message(user, after)
+        while not message.get("buttons") and not message["text"].rstrip().endswith("?"):
+            message = await self.next_message(user, message)
+        return message
+
+    async def quiet(self, user: dict[str, Any], after: dict[str, Any] | int, seconds: float = 1.0) -> None:
+        """Assert the bot says nothing more in this chat for a while."""
+        with pytest.raises(TimeoutError):
+            await self.next_message(user, after, timeout=seconds)
+
+
+def make_settings(database_url: str, facilitator_id: int, sandbox: Sandbox, **scheduler: Any) -> Settings:
+    return Settings.model_validate(
+        {
+            "telegram": {"token": sandbox.token, "base_url": sandbox.base_url},
+            "storage": {"url": database_url},
+            "flows": {"directory": str(LIBRARY)},
+            "scheduler": {"tick_seconds": 0.2, **scheduler},
+            "projects": [
+                {
+                    "id": PROJECT,
+                    "name": "Carers' Voice",
+                    "timezone": "Europe/London",
+                    "facilitators": [facilitator_id],
+                    "schedules": [{"flow": "after-activity", "cadence": "weekly", "days": ["mon"], "time": "10:00"}],
+                }
+            ],
+        }
+    )
+
+
+@pytest.fixture
+async def harness(database_url: str) -> AsyncIterator[Harness]:
+    async with Sandbox() as sandbox:
+        client = sandbox.client()
+        alex = await client.create_user("Alex")
+        Database(database_url).upgrade()
+        rig = Harness(sandbox, make_settings(database_url, alex["id"], sandbox), ShiftedClock())
+        rig.facilitator_user = alex  # type: ignore[attr-defined]
+        await rig.start()
+        rig.facilitator_welcome = await rig.facilitator(alex)  # type: ignore[attr-defined]
+        try:
+            yield rig
+        finally:
+            await rig.stop()
+            rig.db.dispose()
