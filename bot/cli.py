@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(required=True, metavar="TASK")
     db_commands.add_parser("upgrade", help="create or migrate the database schema").set_defaults(handler=_db_upgrade)
+    revision = db_commands.add_parser("revision", help="for developers: write a migration for changed models")
+    revision.add_argument("--message", "-m", required=True)
+    revision.set_defaults(handler=_db_revision)
 
     flows = commands.add_parser("flows", help="check question flows")
     flow_commands = flows.add_subparsers(required=True, metavar="TASK")
@@ -115,6 +118,11 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     settings = _settings(args)
     Database(settings.storage.url).upgrade()
     print(f"Database is up to date ({settings.storage.url.split('@')[-1]}).")
+    return 0
+
+
+def _db_revision(args: argparse.Namespace) -> int:
+    Database(_settings(args).storage.url).new_revision(args.message)
     return 0
 
 

@@ -6,11 +6,11 @@ read back from the sandbox, so it is what Telegram would have shown."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 import textwrap
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import flows
 from bot import callbacks
@@ -18,7 +18,9 @@ from bot.clock import ShiftedClock
 from bot.config import ProjectSettings, Schedule, Settings
 from bot.invites import create_invite_link
 from bot.running import start_bot
+from bot.runtime import Runtime
 from bot.sandbox import Sandbox, SandboxClient
+from storage import checkins, people
 from storage.db import Database
 
 LIBRARY = Path(flows.__file__).parent / "library"
@@ -36,6 +38,7 @@ SCRIPT: dict[str, tuple[str, str]] = {
 
 
 async def run_demo(interactive: bool = False) -> int:
+    logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
     with tempfile.TemporaryDirectory(prefix="checkin-demo-") as folder:
         async with Sandbox() as sandbox:
             client = sandbox.client()
@@ -50,14 +53,14 @@ async def run_demo(interactive: bool = False) -> int:
             finally:
                 await bot.stop()
             if not interactive:
-                _print_chat("Partner's chat (Sam)", await client.transcript(partner["id"]))
-            _print_chat("Facilitator's chat (Alex)", await client.transcript(facilitator["id"]))
+                _print_chat("Partner's chat (Sam)", await client.transcript(partner["id"]), "Sam")
+            _print_chat("Facilitator's chat (Alex)", await client.transcript(facilitator["id"]), "Alex")
             violations = (await client.stats())["violations"]
             print(f"\nTelegram rule violations in this run: {len(violations)}")
             return 0 if not violations else 1
 
 
-async def _play(client: SandboxClient, runtime: Any, clock: ShiftedClock, settings: Settings, facilitator: dict, partner: dict, interactive: bool) -> None:
+async def _play(client: SandboxClient, runtime: Runtime, clock: ShiftedClock, settings: Settings, facilitator: dict, partner: dict, interactive: bool) -> None:
     fid, pid = facilitator["id"], partner["id"]
     await client.send_command(fid, "/start")
     await client.wait_for_bot_message(fid)
@@ -76,11 +79,8 @@ async def _play(client: SandboxClient, runtime: Any, clock: ShiftedClock, settin
     # the check-in is scheduled for next Monday 10:00: let the clock get there
     clock.advance(timedelta(days=8))
     last = welcome["message_id"]
-    while True:
-        try:
-            question = await client.wait_for_bot_message(pid, after_message_id=last, timeout=5)
-        except TimeoutError:
-            break
+    while _checkin_open(runtime, pid) or not last > welcome["message_id"]:
+        question = await client.wait_for_bot_message(pid, after_message_id=last, timeout=15)
         last = question["message_id"]
         if interactive:
             _show_bot(question)
@@ -90,8 +90,18 @@ async def _play(client: SandboxClient, runtime: Any, clock: ShiftedClock, settin
             await _ask_person(client, pid, question)
         else:
             await _answer_scripted(client, pid, question)
+        await runtime.outbox.drain()
     await runtime.outbox.drain()
-    await client.wait_for_bot_message(fid, after_message_id=0, timeout=10)
+    if interactive:
+        for message in await client.bot_messages(pid):
+            if message["message_id"] > last:
+                _show_bot(message)
+
+
+def _checkin_open(runtime: Runtime, telegram_user_id: int) -> bool:
+    with runtime.db.session() as session:
+        person = people.person_by_telegram_id(session, telegram_user_id)
+        return person is not None and checkins.active_checkin(session, person.id) is not None  # type: ignore[arg-type]
 
 
 def _is_question(message: dict) -> bool:
@@ -155,17 +165,17 @@ def _show_bot(message: dict) -> None:
     print(_format_entry(message))
 
 
-def _print_chat(title: str, entries: list[dict]) -> None:
+def _print_chat(title: str, entries: list[dict], person: str) -> None:
     print(f"\n{'═' * 70}\n{title}\n{'═' * 70}")
     for entry in entries:
-        print(_format_entry(entry))
+        print(_format_entry(entry, person))
 
 
-def _format_entry(entry: dict) -> str:
+def _format_entry(entry: dict, person: str = "you") -> str:
     width = 66
     if entry.get("from") == "user":
-        who = "  ▶ partner" if entry.get("kind") != "button_press" else "  ▶ tapped"
-        return f"{who}: {entry.get('text', '')}"
+        action = "tapped" if entry.get("kind") == "button_press" else "wrote"
+        return f"  ▶ {person} {action}: {entry.get('text', '')}"
     lines = ["bot:"]
     for paragraph in (entry.get("text") or "").split("\n"):
         lines.extend(textwrap.wrap(paragraph, width, initial_indent="  ", subsequent_indent="  ") or [""])

@@ -78,6 +78,10 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    def new_revision(self, message: str) -> None:
+        """Write the next migration from the difference between the models and this database."""
+        command.revision(_alembic_config(self.url), message=message, autogenerate=True)
+
     def check_schema(self) -> None:
         """Raise :class:`SchemaOutOfDate` unless the schema is at the newest migration."""
         head = ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()

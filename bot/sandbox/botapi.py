@@ -235,7 +235,7 @@ class BotApi:
         return chat
 
     def admit(self, chat: Chat, p: dict[str, Any]) -> None:
-        """The flood limits, checked last so that a refused send is neither delivered nor costly."""
+        """Flood limits, checked last: a refused send is neither delivered nor charged."""
         retry_after = self.world.limiter.acquire(
             chat.user.id, paid=bool(p.get("allow_paid_broadcast"))
         )
@@ -361,9 +361,10 @@ class BotApi:
 
 async def apply_fault(world: World, method: str) -> None:
     """Consume the next matching injected fault, failing or delaying this call."""
+    world.faults = [f for f in world.faults if f.remaining > 0]
     for fault in world.faults:
         matches = fault.method == method or (fault.method == "*" and method in SEND_METHODS)
-        if fault.remaining > 0 and matches:
+        if matches:
             fault.remaining -= 1
             if fault.kind == "delay":
                 await asyncio.sleep(fault.delay)

@@ -169,7 +169,11 @@ class SandboxClient:
         self, user_id: int, count: int = 1, timeout: float = 10.0
     ) -> list[dict[str, Any]]:
         return await self._call(
-            "wait_for_callback_answers", wait=timeout, user_id=user_id, count=count, timeout=timeout
+            "wait_for_callback_answers",
+            wait=timeout,
+            user_id=user_id,
+            count=count,
+            timeout=timeout,
         )
 
     async def file(

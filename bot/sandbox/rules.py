@@ -282,7 +282,7 @@ def parse_html(text: str) -> ParsedText:
 
 
 def parse_text(text: str, parse_mode: str | None) -> ParsedText:
-    """Apply a parse_mode. MarkdownV2/Markdown are accepted but not validated (the bot uses HTML)."""
+    """Apply a parse_mode; Markdown(V2) passes unvalidated, as the bot uses HTML."""
     if not parse_mode:
         return ParsedText(text)
     mode = parse_mode.lower()

@@ -10,6 +10,7 @@ import asyncio
 import inspect
 import json
 import time
+from functools import partial
 from types import TracebackType
 from typing import Any
 
@@ -28,7 +29,7 @@ MAX_UPLOAD = 50 * 1024 * 1024
 
 
 def _api_response(body: dict[str, Any], status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(body, status=status, dumps=partial(json.dumps, ensure_ascii=False))
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:
@@ -217,7 +218,7 @@ class Sandbox:
 
     def _file_response(self, body: dict[str, Any]) -> web.Response:
         try:
-            file = self.world.file_bytes(**body)
+            file = self.world.find_file(**body)
         except TypeError as err:
             return web.json_response({"ok": False, "error": f"file: {err}"}, status=400)
         except ControlError as err:

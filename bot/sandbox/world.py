@@ -348,9 +348,8 @@ class World:
         entities = []
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
-            entities.append(
-                {"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}
-            )
+            length = len(command.encode("utf-16-le")) // 2
+            entities.append({"type": "bot_command", "offset": 0, "length": length})
         return self._user_message(user_id, "text", html=text, text=text, entities=entities)
 
     def send_command(self, user_id: int, command: str, payload: str | None = None) -> int:
@@ -515,7 +514,7 @@ class World:
             presses = [p for p in presses if p.user.id == int(user_id)]
         return [{"query_id": p.query_id, **a} for p in presses for a in p.answers]
 
-    def file_bytes(
+    def find_file(
         self, file_id: str | None = None, chat_id: int | None = None, message_id: int | None = None
     ) -> StoredFile:
         if file_id is None and chat_id is not None and message_id is not None:

@@ -1,0 +1,1 @@
+"""The flow language and engine: pure, no Telegram and no SQL."""
