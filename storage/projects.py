@@ -14,6 +14,7 @@ def sync_project(session: Session, project_id: str, name: str, timezone: str) ->
         session.add(Project(id=project_id, name=name, timezone=timezone))
     else:
         project.name, project.timezone = name, timezone
+    session.flush()
 
 
 def get_project(session: Session, project_id: str) -> Project | None:
