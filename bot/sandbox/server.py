@@ -174,7 +174,9 @@ class Sandbox:
         try:
             result = await handler(params)
         except ApiError as err:
-            return self._refuse(record, err, violation=err.error_code != 429)
+            # a long poll whose client already hung up (a bot stopping) breaks no rule
+            gone = request.transport is None or request.transport.is_closing()
+            return self._refuse(record, err, violation=err.error_code != 429 and not gone)
         record["ok"] = True
         return _api_response({"ok": True, "result": result})
 
