@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from flows.loader import load_flow_source, load_flows
+from flows.loader import FlowError, Problem, load_flow_source, load_flows
 from flows.model import Flow
 from storage import checkins
 
@@ -21,6 +21,18 @@ class FlowRegistry:
     def from_directory(cls, directory: Path) -> FlowRegistry:
         """Raises flows.loader.FlowError with every problem if any flow is invalid."""
         return cls(load_flows([directory]))
+
+    def reload(self, directory: Path) -> list[Problem]:
+        """Swap in every flow of ``directory`` at once, or, on any problem, change
+        nothing and return the problems.  Older versions stay known, so a check-in
+        in progress finishes on the version it began with."""
+        try:
+            flows = load_flows([directory])
+        except FlowError as error:
+            return error.problems
+        self._by_version.update({(flow.id, flow.version): flow for flow in flows.values()})
+        self.current = flows
+        return []
 
     def remember_all(self, session: Session) -> None:
         for flow in self.current.values():

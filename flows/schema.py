@@ -1,8 +1,8 @@
 """A JSON Schema for flow files, so editors (taplo, Even Better TOML) can
 complete keys and underline mistakes as a coordinator types.
 
-Write it once with ``json.dump(json_schema(), ...)`` and start a flow file with
-``#:schema ./flow.schema.json``.  The loader's checks go further (step ids,
+``checkin flows schema`` writes it (committed as ``docs/flow.schema.json``); a
+flow file starts with ``#:schema ../../docs/flow.schema.json``, relative to itself.  The loader's checks go further (step ids,
 conditions, templates); the schema only covers shape.
 """
 
@@ -24,6 +24,8 @@ def json_schema() -> dict[str, Any]:
     rule, flag = {"$ref": "#/$defs/RuleSpec"}, {"$ref": "#/$defs/FlagSpec"}
     step["next"] = {"anyOf": [{"type": "string"}, rule, {"type": "array", "items": rule}], "title": "Next"}
     step["flag"] = {"anyOf": [flag, {"type": "array", "items": flag}], "title": "Flag"}
+    # `version = 3` is as natural as `version = "3"`, and the loader takes both
+    schema["properties"]["version"] = {"anyOf": [{"type": "string"}, {"type": "integer"}], "title": "Version"}
     definitions["FlagSpec"]["properties"]["need"]["enum"] = list(NEEDS)
     definitions["FlagSpec"]["properties"]["severity"]["enum"] = list(SEVERITIES)
     return {
