@@ -38,6 +38,7 @@ from flows.model import (
     Step,
     StepSpec,
 )
+from flows.profile import PROFILE_KINDS, option_problem
 from flows.suggest import did_you_mean
 from flows.types import CALLBACK_PAYLOAD_MAX_BYTES, MESSAGE_MAX_CHARS, NEEDS, SEVERITIES
 
@@ -352,6 +353,8 @@ class _FileChecker:
             self.check_buttons(at, spec)
         else:
             self.add(at + ["kind"], f"unknown kind {spec.kind!r}", did_you_mean(spec.kind, KINDS, "kinds: "))
+        if spec.profile is not None:
+            self.check_profile(at, spec)
         for number, rule in enumerate(spec.next or []):
             self.check_rule(at + ["next", number], rule, is_last=number == len(spec.next or []) - 1)
         for number, flag in enumerate(spec.flag or []):
@@ -403,6 +406,23 @@ class _FileChecker:
             for key in ("skippable", "anonymous", "flag"):
                 if key in self.raw_step(at):
                     self.add(at + [key], f"an info step has no answer, so {key} does not apply")
+
+    def check_profile(self, at: PathParts, spec: StepSpec) -> None:
+        """A profile step's answers must mean something the bot can apply."""
+        kinds = PROFILE_KINDS.get(spec.profile or "")
+        if kinds is None:
+            self.add(at + ["profile"], f"unknown profile setting {spec.profile!r}",
+                     did_you_mean(spec.profile or "", PROFILE_KINDS, "settings: "))
+            return
+        if spec.kind not in kinds:
+            self.add(at + ["profile"], f"profile = {spec.profile!r} needs a {' or '.join(kinds)} step, not {spec.kind}")
+            return
+        if spec.anonymous:
+            self.add(at + ["anonymous"], "a profile answer belongs to the partner, so it can't be anonymous")
+        for number, option in enumerate(spec.options or []):
+            problem = option_problem(spec.profile or "", option.value)
+            if problem:
+                self.add(at + ["options", number, "value"], problem)
 
     def raw_step(self, at: PathParts) -> dict[str, Any]:
         return self.raw["steps"][at[1]]
@@ -568,6 +588,7 @@ class _FileChecker:
             max_length=spec.max_length or DEFAULT_TEXT_MAX_LENGTH,
             skippable=spec.skippable,
             anonymous=spec.anonymous,
+            profile=spec.profile,
             rules=tuple(Rule(parse(rule.if_) if rule.if_ else None, rule.goto) for rule in spec.next or []),
             flags=tuple(
                 FlagRule(parse(flag.if_) if flag.if_ else None, flag.need, flag.severity, flag.note)

@@ -86,6 +86,7 @@ class StepSpec(_Spec):
     max_length: int | None = None
     skippable: bool = False
     anonymous: bool = False
+    profile: str | None = None
     next: Annotated[list[RuleSpec] | None, BeforeValidator(_as_list)] = None
     flag: Annotated[list[FlagSpec] | None, BeforeValidator(_as_list)] = None
 
@@ -146,6 +147,8 @@ class Step:
     max_length: int = DEFAULT_TEXT_MAX_LENGTH
     skippable: bool = False
     anonymous: bool = False
+    #: a partner setting this answer also updates (see flows.profile)
+    profile: str | None = None
     rules: tuple[Rule, ...] = ()
     flags: tuple[FlagRule, ...] = ()
 

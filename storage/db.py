@@ -79,8 +79,12 @@ class Database:
             command.upgrade(config, "head")
 
     def new_revision(self, message: str) -> None:
-        """Write the next migration from the difference between the models and this database."""
-        command.revision(_alembic_config(self.url), message=message, autogenerate=True)
+        """Write the next migration from the difference between the models and this
+        database, numbered after the newest (0001, 0002, ...) so the order reads plainly."""
+        config = _alembic_config(self.url)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        rev_id = f"{int(head or 0) + 1:04d}"
+        command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
 
     def check_schema(self) -> None:
         """Raise :class:`SchemaOutOfDate` unless the schema is at the newest migration."""
