@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
 import sys
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.clock import ShiftedClock
+from bot.config import ConfigError, FlowSettings, Settings, load_settings
+from bot.reload import problem_lines, reload_from_signal, summary_lines
+from flows.lint import lint
 from flows.loader import FlowError, load_flows
+from flows.model import Flow
+from flows.preview import preview
+from flows.schema import json_schema
+from flows.types import Context
 from storage.db import Database, SchemaOutOfDate
 
 DEFAULT_CONFIG = "config.toml"
+CLOCK_OFFSET_ENV = "CHECKIN_CLOCK_OFFSET_SECONDS"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--expires", type=int, default=7, metavar="DAYS", help="days the link stays valid (default 7)")
     invite.set_defaults(handler=_invite)
 
+    activity = commands.add_parser("activity", help="record sessions that after-activity check-ins follow")
+    activity_commands = activity.add_subparsers(required=True, metavar="TASK")
+    add = activity_commands.add_parser("add", help="record an activity; its check-ins go on partners' calendars")
+    add.add_argument("--project", required=True, help="project id from the config")
+    add.add_argument("--date", required=True, type=date.fromisoformat, help="the day it was held, YYYY-MM-DD")
+    add.add_argument("--note", default="", help="what it was, for your records")
+    add.set_defaults(handler=_activity_add)
+
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(required=True, metavar="TASK")
     db_commands.add_parser("upgrade", help="create or migrate the database schema").set_defaults(handler=_db_upgrade)
@@ -59,11 +76,25 @@ def _parser() -> argparse.ArgumentParser:
     revision.add_argument("--message", "-m", required=True)
     revision.set_defaults(handler=_db_revision)
 
-    flows = commands.add_parser("flows", help="check question flows")
+    flows = commands.add_parser("flows", help="check, lint and try out question flows")
     flow_commands = flows.add_subparsers(required=True, metavar="TASK")
     check = flow_commands.add_parser("check", help="validate flow files; exit 1 and list every problem if any")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the config's flows folder)")
     check.set_defaults(handler=_flows_check)
+    schema = flow_commands.add_parser("schema", help="write the JSON Schema of flow files, for editors (taplo, Even Better TOML)")
+    schema.add_argument("--output", type=Path, metavar="FILE", help="file to write (default: print it)")
+    schema.set_defaults(handler=_flows_schema)
+    lint_ = flow_commands.add_parser("lint", help="warn about long sentences, jargon and hard words")
+    lint_.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the config's flows folder)")
+    lint_.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")
+    lint_.add_argument("--jargon", type=_word_list, metavar="WORD,...", help="words to warn about (default: the config's [flows] jargon, else a built-in list)")
+    lint_.set_defaults(handler=_flows_lint)
+    play = flow_commands.add_parser("preview", help="play a flow in the terminal as a partner would see it")
+    play.add_argument("flow", metavar="FLOW_ID_OR_PATH", help="a flow id from the flows folder, or a .toml file")
+    play.add_argument("--name", default="Sam", help="the partner's first name (default Sam)")
+    play.add_argument("--project", default="Carers' Voice", help="the project's name")
+    play.add_argument("--language", default=None, help="the partner's language, e.g. cy")
+    play.set_defaults(handler=_flows_preview)
     return parser
 
 
@@ -72,7 +103,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.running import start_bot
+    from bot.running import RunningBot, start_bot
 
     settings = _settings(args)
     if not settings.token:
@@ -84,7 +115,18 @@ def _run(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        running = await start_bot(settings)
+        running: RunningBot | None = None
+        reloads: set[asyncio.Task[None]] = set()
+
+        def reload() -> None:
+            """SIGHUP.  Before the bot is up there is nothing to do: it is loading the flows."""
+            if running is not None:
+                task = asyncio.create_task(asyncio.to_thread(reload_from_signal, running.runtime))
+                reloads.add(task)  # keep a reference until it is done
+                task.add_done_callback(reloads.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, reload)
+        running = await start_bot(settings, _test_clock())
         try:
             await stop.wait()
         finally:
@@ -92,6 +134,13 @@ def _run(args: argparse.Namespace) -> int:
 
     asyncio.run(serve())
     return 0
+
+
+def _test_clock() -> ShiftedClock | None:
+    """Test hook: CHECKIN_CLOCK_OFFSET_SECONDS runs the bot that far in the future,
+    so process-level tests (tests/e2e/test_processes.py) need not wait for a due time."""
+    offset = os.environ.get(CLOCK_OFFSET_ENV)
+    return ShiftedClock(datetime.now(UTC) + timedelta(seconds=float(offset))) if offset else None
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -105,12 +154,27 @@ def _invite(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if settings.project(args.project) is None:
-        known = ", ".join(p.id for p in settings.projects) or "none"
-        print(f"No project {args.project!r} in {args.config} (projects: {known}).", file=sys.stderr)
-        return 2
+        return _unknown_project(args, settings)
     link, code = asyncio.run(create_invite_link(settings, args.project, args.role, timedelta(days=args.expires)))
     print(link)
     print(f"code: {code}")
+    return 0
+
+
+def _unknown_project(args: argparse.Namespace, settings: Settings) -> int:
+    known = ", ".join(p.id for p in settings.projects) or "none"
+    print(f"No project {args.project!r} in {args.config} (projects: {known}).", file=sys.stderr)
+    return 2
+
+
+def _activity_add(args: argparse.Namespace) -> int:
+    from bot.activities import record_activity
+
+    settings = _settings(args)
+    if settings.project(args.project) is None:
+        return _unknown_project(args, settings)
+    count = record_activity(settings, args.project, args.date, args.note)
+    print(f"Recorded {args.date:%-d %B %Y} for {args.project}; after-activity check-ins scheduled for {count} partner(s).")
     return 0
 
 
@@ -126,18 +190,74 @@ def _db_revision(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flow_settings(args: argparse.Namespace) -> FlowSettings:
+    """The config's [flows] table.  Coordinators may only edit flows and have no
+    config file: then the defaults (./flows/library, the built-in jargon)."""
+    if not Path(args.config).exists():
+        return FlowSettings()
+    return _settings(args).flows
+
+
 def _flows_check(args: argparse.Namespace) -> int:
-    paths = args.paths or [_settings(args).flows.directory]
-    flows = load_flows(paths)
-    for flow in flows.values():
-        print(f"ok  {flow.id} (version {flow.version}): {len(flow.steps)} steps")
+    flows = load_flows(args.paths or [_flow_settings(args).directory])
+    print("\n".join(summary_lines(flows.values())))
     return 0
 
 
+def _flows_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        print(text, end="")
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output}. Start a flow file with: #:schema <path to it>", file=sys.stderr)
+    return 0
+
+
+def _flows_lint(args: argparse.Namespace) -> int:
+    settings = _flow_settings(args)
+    jargon = args.jargon if args.jargon is not None else settings.jargon
+    flows = load_flows(args.paths or [settings.directory])
+    warnings = [warning for flow in flows.values() for warning in lint(flow, jargon)]
+    for warning in warnings:
+        print(f"warning: {warning}")
+    print(f"{len(warnings)} warning(s) in {len(flows)} flow(s).")
+    return 1 if args.strict and warnings else 0
+
+
+def _flows_preview(args: argparse.Namespace) -> int:
+    flow = _flow_to_preview(args)
+    if flow is None:
+        return 2
+    print(f"Previewing {flow.id} (version {flow.version}) as {args.name} would see it.")
+    print("Type a reply, or a button's number. /sticker sends a non-text message; Ctrl-D stops.\n")
+    context = Context(first_name=args.name, project_name=args.project, language=args.language)
+    try:
+        preview(flow, lambda: input("> "), print, context)
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def _flow_to_preview(args: argparse.Namespace) -> Flow | None:
+    """A .toml file as given, or a flow id looked up in the flows folder."""
+    path = Path(args.flow)
+    if path.suffix == ".toml" or path.is_file():
+        return next(iter(load_flows([path]).values()))
+    directory = _flow_settings(args).directory
+    flows = load_flows([directory])
+    if args.flow not in flows:
+        print(f"No flow {args.flow!r} in {directory} (flows: {', '.join(sorted(flows)) or 'none'}).", file=sys.stderr)
+        return None
+    return flows[args.flow]
+
+
+def _word_list(text: str) -> list[str]:
+    return [word.strip() for word in text.split(",") if word.strip()]
+
+
 def _problems(error: FlowError) -> str:
-    lines = [str(problem) for problem in error.problems]
-    lines.append(f"{len(error.problems)} problem(s) found.")
-    return "\n".join(lines)
+    return "\n".join(problem_lines(error.problems))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -34,6 +35,8 @@ class TelegramSettings(_Strict):
     token: str = ""
     #: Any Bot API server: a self-hosted telegram-bot-api, or the sandbox.  Empty: Telegram.
     base_url: str = ""
+    #: Paid broadcasts (allow_paid_broadcast, 0.1 Star a message) lift the overall limit to 1,000/s.
+    paid_broadcast: bool = False
 
 
 class StorageSettings(_Strict):
@@ -42,6 +45,8 @@ class StorageSettings(_Strict):
 
 class FlowSettings(_Strict):
     directory: Path = Path("flows/library")
+    #: words `checkin flows lint` warns about; None keeps flows.lint.DEFAULT_JARGON
+    jargon: list[str] | None = None
 
 
 class ConsentSettings(_Strict):
@@ -52,16 +57,42 @@ class ConsentSettings(_Strict):
 class SchedulerSettings(_Strict):
     #: how often the one periodic job looks for due check-ins, in seconds
     tick_seconds: float = Field(default=30.0, gt=0)
+    #: at most this many check-ins start for one partner in any 7 days, across all projects
+    weekly_cap: int = Field(default=2, ge=1)
+    #: one gentle reminder when a check-in is left unanswered this long
+    remind_after_hours: float = Field(default=24.0, gt=0)
+    #: an unanswered check-in closes as "expired" (no response) after this long
+    expire_after_hours: float = Field(default=72.0, gt=0)
+    #: after downtime, a check-in overdue by more than this is recorded as missed, not sent late
+    missed_after_hours: float = Field(default=6.0, gt=0)
+
+
+def parse_window(text: str) -> tuple[dt.time, dt.time]:
+    """"HH:MM-HH:MM" as (start, end) local times; quiet hours may end before they start."""
+    try:
+        start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ValueError(f'{text!r} is not a window like "10:00-12:00"') from None
+    return start, end
 
 
 class Schedule(_Strict):
-    """When a project's partners get one flow."""
+    """When a project's partners get one flow (all times local to the partner)."""
 
     flow: str
-    cadence: Literal["daily", "weekly"] = "weekly"
+    cadence: Literal["daily", "weekly", "monthly", "cron", "after_activity"] = "weekly"
+    #: for weekly
     days: list[str] = Field(default_factory=lambda: ["mon"])
-    #: local time in the partner's time zone, "HH:MM"
+    #: for monthly: 1-28, or "last" (28 at most, so every month has it)
+    day_of_month: int | Literal["last"] = 1
+    #: for cron: a crontab line, "minute hour day month weekday", weekdays by name
+    cron: str | None = None
+    #: for after_activity: days after the activity date a coordinator records
+    days_after: int = Field(default=1, ge=0)
+    #: a fixed local time, "HH:MM"
     time: dt.time = dt.time(10, 0)
+    #: instead of `time`: "HH:MM-HH:MM", each partner gets their own time inside it
+    window: tuple[dt.time, dt.time] | None = None
 
     @field_validator("days")
     @classmethod
@@ -70,7 +101,53 @@ class Schedule(_Strict):
         unknown = [day for day in days if day not in DAYS]
         if unknown:
             raise ValueError(f"unknown day(s) {unknown}; use {', '.join(DAYS)}")
+        if not days:
+            raise ValueError(f"name at least one day: {', '.join(DAYS)}")
         return days
+
+    @field_validator("day_of_month")
+    @classmethod
+    def _every_month_has_it(cls, day: int | str) -> int | str:
+        if isinstance(day, int) and not 1 <= day <= 28:
+            raise ValueError('use 1-28 (every month has those days) or "last"')
+        return day
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, expr: str | None) -> str | None:
+        """Weekday numbers are refused: APScheduler 3 reads 0 as Monday, crontab as Sunday."""
+        if expr is None:
+            return None
+        fields = expr.split()
+        if len(fields) == 5 and any(char.isdigit() for char in fields[4]):
+            raise ValueError(f"{expr!r}: write weekdays by name (mon,thu), not by number")
+        try:
+            trigger = CronTrigger.from_crontab(expr, timezone=dt.UTC)
+        except ValueError as error:
+            raise ValueError(f'{expr!r} is not a cron expression like "0 10 * * mon,thu": {error}') from None
+        if trigger.get_next_fire_time(None, dt.datetime(2000, 1, 1, tzinfo=dt.UTC)) is None:
+            raise ValueError(f"{expr!r} never comes due")
+        return expr
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _parse_window(cls, window: object) -> object:
+        return parse_window(window) if isinstance(window, str) else window
+
+    @field_validator("window")
+    @classmethod
+    def _same_day(cls, window: tuple[dt.time, dt.time] | None) -> tuple[dt.time, dt.time] | None:
+        if window is not None and window[0] >= window[1]:
+            raise ValueError("the window must start before it ends, on the same day")
+        return window
+
+    @model_validator(mode="after")
+    def _keys_fit_cadence(self) -> Schedule:
+        if (self.cadence == "cron") != (self.cron is not None):
+            raise ValueError('cron: give a cron expression exactly when cadence = "cron"')
+        if self.window is not None and ("time" in self.model_fields_set or self.cadence == "cron"):
+            raise ValueError("window: give either time or window (a cron expression sets its own time)")
+        return self
 
 
 class ProjectSettings(_Strict):

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from bot import digest, texts
 from bot.cadence import next_due
+from bot.config import Settings
+from bot.preferences import apply_profile_answers, preferences_of
 from bot.runtime import Runtime
 from bot.telegram_format import plain, prompt_payload
 from flows.engine import advance, start
+from flows.model import Flow
 from flows.types import Context, Input, Outcome, State
-from storage import checkins, flags, outbox, people, projects, updates
+from storage import activities, checkins, flags, outbox, people, projects, updates
 from storage.models import Answer, Checkin, Person
 
 log = logging.getLogger(__name__)
@@ -60,7 +63,7 @@ def handle_input(
             outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.SOMETHING_WENT_WRONG), now)
             return
         outcome = advance(flow, State.from_dict(checkin.state or {}), inp, _context(session, rt, person, checkin))
-        apply_outcome(session, rt, person, checkin, flow.version, outcome, now, message_id)
+        apply_outcome(session, rt, person, checkin, flow, outcome, now, message_id)
 
 
 def begin_checkin(session: Session, rt: Runtime, checkin: Checkin, now: datetime) -> None:
@@ -73,7 +76,7 @@ def begin_checkin(session: Session, rt: Runtime, checkin: Checkin, now: datetime
         return
     checkins.remember_flow_version(session, flow.id, flow.version, flow.source)
     outcome = start(flow, _context(session, rt, person, checkin))
-    apply_outcome(session, rt, person, checkin, flow.version, outcome, now)
+    apply_outcome(session, rt, person, checkin, flow, outcome, now)
 
 
 def apply_outcome(
@@ -81,7 +84,7 @@ def apply_outcome(
     rt: Runtime,
     person: Person,
     checkin: Checkin,
-    flow_version: str,
+    flow: Flow,
     outcome: Outcome,
     now: datetime,
     message_id: int | None = None,
@@ -96,7 +99,7 @@ def apply_outcome(
                 person_id=None if record.anonymous else person.id,
                 project_id=checkin.project_id,
                 flow_id=checkin.flow_id,
-                flow_version=flow_version,
+                flow_version=flow.version,
                 step_id=record.step_id,
                 question=record.question,
                 value=record.value,
@@ -119,8 +122,9 @@ def apply_outcome(
             answer_ids=[answer_ids[request.step_id]] if request.step_id in answer_ids else [],
             now=now,
         )
+    apply_profile_answers(person, flow, outcome.answers)
     finished = FINISHED_STATUS.get(outcome.state.status)
-    checkins.save_state(session, checkin, flow_version, outcome.state.to_dict(), finished, now)
+    checkins.save_state(session, checkin, flow.version, outcome.state.to_dict(), finished, now)
 
     if outcome.edit is not None and message_id is not None:
         payload = prompt_payload(outcome.edit, checkin.id)  # type: ignore[arg-type]
@@ -129,20 +133,29 @@ def apply_outcome(
         outbox.enqueue(session, person.chat_id, "sendMessage", prompt_payload(prompt, checkin.id), now)  # type: ignore[arg-type]
 
     if finished is not None:
-        schedule_next(session, rt, person, checkin.project_id, checkin.flow_id, now)
+        schedule_next(session, rt.settings, person, checkin.project_id, checkin.flow_id, now)
     if finished is not None or any(request.severity == "urgent" for request in outcome.flags):
         digest.queue_alerts(session, rt, checkin.project_id, now)
 
 
-def schedule_next(session: Session, rt: Runtime, person: Person, project_id: str, flow_id: str, now: datetime) -> None:
+def schedule_next(session: Session, settings: Settings, person: Person, project_id: str, flow_id: str, now: datetime) -> None:
     """Make sure the partner has their next check-in of this flow on the calendar."""
-    project = rt.settings.project(project_id)
+    project = settings.project(project_id)
     if project is None or checkins.next_scheduled(session, person.id, project_id, flow_id) is not None:  # type: ignore[arg-type]
         return
     for schedule in project.schedules:
         if schedule.flow == flow_id:
-            due = next_due(schedule, person.timezone or project.timezone, now)
-            checkins.schedule_checkin(session, person.id, project_id, flow_id, due)  # type: ignore[arg-type]
+            since = (now - timedelta(days=schedule.days_after + 1)).date()
+            due = next_due(
+                schedule,
+                project.timezone,
+                now,
+                prefs=preferences_of(person),
+                seed=f"{person.id}:{flow_id}",
+                activity_dates=activities.activity_dates(session, project_id, since),
+            )
+            if due is not None:
+                checkins.schedule_checkin(session, person.id, project_id, flow_id, due)  # type: ignore[arg-type]
             return
 
 

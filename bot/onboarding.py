@@ -28,6 +28,8 @@ def handle_start(rt: Runtime, update_id: int, sender: Sender, code: str) -> None
             _join_with_invite(session, rt, sender, code, now)
         elif not _introduce_staff(session, rt, sender, now):
             person = people.person_by_telegram_id(session, sender.telegram_user_id)
+            if person is not None and person.status == "unreachable":  # they unblocked the bot: reachable again
+                people.upsert_person(session, sender.telegram_user_id, sender.chat_id, sender.first_name)
             reply = texts.NO_CHECKIN_NOW if person and person.consent_version else texts.NOT_JOINED
             outbox.enqueue(session, sender.chat_id, "sendMessage", plain(reply), now)
 
@@ -75,7 +77,7 @@ def handle_consent(rt: Runtime, update_id: int, sender: Sender, accepted: bool) 
             membership.status = "active"
             project = rt.settings.project(membership.project_id)
             for schedule in project.schedules if project else []:
-                schedule_next(session, rt, person, membership.project_id, schedule.flow, now)
+                schedule_next(session, rt.settings, person, membership.project_id, schedule.flow, now)
         log.info("person %s consented (version %s)", person.id, rt.settings.consent.version)
         outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.CONSENT_ACCEPTED, first_name=person.first_name), now)
 

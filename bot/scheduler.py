@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from telegram.ext import ContextTypes
 
+from bot import pacing
 from bot.conversation import begin_checkin
 from bot.runtime import Runtime
 from storage import checkins
@@ -15,6 +17,10 @@ from storage import checkins
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 100
+#: bot_data key: the bot has watched the calendar up to this time (its start,
+#: then each tick), so check-ins that came due while it was down can be told
+#: from ones due just now (see bot.pacing)
+SEEN_UNTIL = "scheduler_seen_until"
 
 
 def start_due_checkins(rt: Runtime) -> int:
@@ -23,7 +29,7 @@ def start_due_checkins(rt: Runtime) -> int:
     while True:
         now = rt.clock.now()
         with rt.db.session() as session:
-            claimed = checkins.claim_due_checkins(session, now, CLAIM_BATCH)
+            claimed = checkins.claim_due_checkins(session, now, CLAIM_BATCH, rt.settings.scheduler.weekly_cap)
             for checkin in claimed:
                 begin_checkin(session, rt, checkin, now)
         started += len(claimed)
@@ -36,5 +42,8 @@ def start_due_checkins(rt: Runtime) -> int:
 
 async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     rt: Runtime = context.bot_data["runtime"]
-    if await asyncio.to_thread(start_due_checkins, rt):
+    now: datetime = rt.clock.now()
+    queued = await asyncio.to_thread(pacing.keep_pace, rt, now, context.bot_data[SEEN_UNTIL])
+    context.bot_data[SEEN_UNTIL] = now
+    if await asyncio.to_thread(start_due_checkins, rt) or queued:
         rt.wake_outbox()

@@ -32,6 +32,33 @@ HELP = (
     "• pause — to stop this check-in for now\n"
     "• help — to see this message\n\n"
     "Commands:\n"
-    "/help — this message"
+    "/help — this message\n"
+    "/pause — no check-ins until you send /resume\n"
+    "/resume — start check-ins again\n"
+    "/away and the day you're back (year-month-day) — no check-ins until then\n"
+    "/snooze — not now: ask me again later"
+)
+PAUSED = (
+    "Paused. I won't send any check-ins until you send /resume. "
+    "There's nothing you need to do. Take care of yourself."
+)
+RESUMED = "Welcome back, {first_name}. Check-ins are on again. Thank you for being here."
+AWAY = "Thanks for letting me know. I won't send any check-ins until {date}. Take care while you're away."
+AWAY_EXAMPLE = "Please tell me the day you're back, like this: /away {example}"
+SNOOZED_TODAY = "Of course. I'll ask again later today, at {time}."
+SNOOZED_TOMORROW = "Of course. I'll ask again tomorrow at {time}."
+SNOOZE_PART_WAY = "Your answers so far are saved. Carry on whenever you're ready, or type pause to leave this check-in for now."
+NOTHING_TO_SNOOZE = "There's no check-in waiting right now, so nothing to snooze. Enjoy your day."
+REMINDER = "Just a gentle reminder: this check-in is still here whenever you're ready. No rush, and you can type pause to leave it."
+FACILITATOR_SLOWED = (
+    "{first_name} hasn't answered their last two check-ins for {project_name}. "
+    "I'll check in with them half as often until they reply. They may simply be busy; "
+    "you might like to say hello."
 )
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Your answers so far are safe. Please try again in a moment."
+RELOAD_NOT_ALLOWED = "Sorry, that's not something I can do for you. Send /help to see what I can do."
+RELOADED = "Flows reloaded. New check-ins use these versions; check-ins already started finish on theirs."
+RELOAD_REFUSED = (
+    "I haven't changed anything: check-ins keep using the flows from before. "
+    "Please fix these problems and send /reload again."
+)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, Checkin, FlowVersion, Person
 
 ACTIVE = "active"
 SCHEDULED = "scheduled"
+EXPIRED = "expired"
+MISSED = "missed"
+WEEK = timedelta(days=7)
 
 
 def schedule_checkin(session: Session, person_id: int, project_id: str, flow_id: str, due_at: datetime) -> Checkin:
@@ -32,13 +35,15 @@ def next_scheduled(session: Session, person_id: int, project_id: str, flow_id: s
     ).first()
 
 
-def claim_due_checkins(session: Session, now: datetime, limit: int) -> list[Checkin]:
+def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: int | None = None) -> list[Checkin]:
     """Take due check-ins for this process, oldest first, and mark them active.
 
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several bot processes claim at
     once without waiting on or double-taking each other's rows; the guarded
     UPDATE makes the claim safe on SQLite too.  A partner already in a
-    check-in is left for a later tick, so conversations never interleave."""
+    check-in is left for a later tick, so conversations never interleave.
+    Paused and away partners' rows stay scheduled (see :func:`close_missed`); a
+    row over the partner's ``weekly_cap`` is deferred, not sent."""
     busy = select(Checkin.person_id).where(Checkin.status == ACTIVE)
     query = (
         select(Checkin)
@@ -47,6 +52,8 @@ def claim_due_checkins(session: Session, now: datetime, limit: int) -> list[Chec
             Checkin.status == SCHEDULED,
             Checkin.due_at <= now,
             Person.status == "active",
+            ~col(Person.paused),
+            or_(col(Person.away_until).is_(None), col(Person.away_until) <= now),
             col(Checkin.person_id).not_in(busy),
         )
         .order_by(Checkin.due_at, Checkin.id)
@@ -57,6 +64,8 @@ def claim_due_checkins(session: Session, now: datetime, limit: int) -> list[Chec
     for checkin in session.exec(query).all():
         if any(other.person_id == checkin.person_id for other in claimed):
             continue
+        if weekly_cap is not None and _defer_over_cap(session, checkin, now, weekly_cap):
+            continue
         result = session.execute(
             update(Checkin)
             .where(col(Checkin.id) == checkin.id, Checkin.status == SCHEDULED)
@@ -66,6 +75,77 @@ def claim_due_checkins(session: Session, now: datetime, limit: int) -> list[Chec
             session.refresh(checkin)
             claimed.append(checkin)
     return claimed
+
+
+def _defer_over_cap(session: Session, checkin: Checkin, now: datetime, cap: int) -> bool:
+    """Fatigue: a partner who had ``cap`` check-ins (any project) in the last 7 days
+    gets this one when the oldest of them is a week old, not now."""
+    starts = session.exec(
+        select(Checkin.started_at)
+        .where(Checkin.person_id == checkin.person_id, col(Checkin.started_at) > now - WEEK)
+        .order_by(col(Checkin.started_at))
+    ).all()
+    if len(starts) < cap:
+        return False
+    checkin.due_at = starts[-cap] + WEEK  # type: ignore[operator]
+    return True
+
+
+def close_missed(session: Session, now: datetime, due_before: datetime, seen_until: datetime) -> list[Checkin]:
+    """Close as ``missed`` the scheduled rows due before ``due_before`` that the bot
+    could not send in time: due while it was down (before ``seen_until``, its
+    start or last tick) or while the partner was away or busy.  Paused partners'
+    rows wait for /resume instead."""
+    query = (
+        select(Checkin)
+        .join(Person, Person.id == Checkin.person_id)
+        .where(
+            Checkin.status == SCHEDULED,
+            Checkin.due_at < due_before,
+            Checkin.due_at <= seen_until,
+            ~col(Person.paused),
+        )
+        .with_for_update(skip_locked=True, of=Checkin)
+    )
+    missed = list(session.exec(query).all())
+    for checkin in missed:
+        checkin.status, checkin.finished_at = MISSED, now
+    return missed
+
+
+def unanswered(session: Session, started_before: datetime, reminded: bool | None = None) -> list[Checkin]:
+    """Active check-ins started before a time; ``reminded`` filters on the reminder."""
+    query = select(Checkin).where(Checkin.status == ACTIVE, col(Checkin.started_at) <= started_before)
+    if reminded is not None:
+        query = query.where(col(Checkin.reminded_at).is_not(None) if reminded else col(Checkin.reminded_at).is_(None))
+    return list(session.exec(query.order_by(Checkin.id).with_for_update(skip_locked=True)).all())
+
+
+def recent_endings(session: Session, person_id: int, project_id: str, flow_id: str, limit: int) -> list[str]:
+    """How the partner's last check-ins of a flow ended, newest first (missed ones
+    were never sent, so they do not count)."""
+    return list(
+        session.exec(
+            select(Checkin.status)
+            .where(
+                Checkin.person_id == person_id,
+                Checkin.project_id == project_id,
+                Checkin.flow_id == flow_id,
+                col(Checkin.status).not_in([SCHEDULED, ACTIVE, MISSED]),
+            )
+            .order_by(col(Checkin.finished_at).desc(), col(Checkin.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def scheduled_for(session: Session, person_id: int) -> list[Checkin]:
+    """The partner's scheduled check-ins, soonest first."""
+    return list(
+        session.exec(
+            select(Checkin).where(Checkin.person_id == person_id, Checkin.status == SCHEDULED).order_by(Checkin.due_at)
+        ).all()
+    )
 
 
 def active_checkin(session: Session, person_id: int) -> Checkin | None:

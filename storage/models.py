@@ -7,10 +7,10 @@ so SQLite and PostgreSQL behave the same.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, TypeDecorator, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -56,6 +56,25 @@ class Person(SQLModel, table=True):
     status: str = "active"
     consent_version: str | None = None
     consented_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the partner said /pause: no check-ins until /resume
+    paused: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    #: the partner said /away: no check-ins before this moment (midnight of their return day)
+    away_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: contact preferences from onboarding or /settings (see flows.profile); None = no preference
+    preferred_days: list[str] | None = Field(default=None, sa_type=JSON)
+    preferred_window: str | None = Field(default=None, max_length=11)  # "HH:MM-HH:MM"
+    quiet_hours: str | None = Field(default=None, max_length=11)  # "HH:MM-HH:MM", may cross midnight
+    access_needs: list[str] | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class Activity(SQLModel, table=True):
+    """A session or meeting partners took part in: after-activity check-ins follow it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id", index=True)
+    held_on: date
+    note: str = ""
     created_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
 
 
@@ -111,11 +130,14 @@ class Checkin(SQLModel, table=True):
     project_id: str = Field(foreign_key="project.id")
     flow_id: str = Field(max_length=100)
     flow_version: str | None = Field(default=None, max_length=100)
-    #: scheduled -> active -> completed | stopped
+    #: scheduled -> active -> completed | stopped | expired (no response);
+    #: scheduled -> missed (came due while the bot was down, or the partner was away)
     status: str = "scheduled"
     due_at: datetime = Field(sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: when the one reminder went; NULL = not yet
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     state: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 

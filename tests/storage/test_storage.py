@@ -62,6 +62,49 @@ def test_claim_waits_while_partner_is_in_another_checkin(db: Database) -> None:
         assert [c.flow_id for c in checkins.claim_due_checkins(session, NOW, 10)] == ["a"]
 
 
+def test_claim_leaves_paused_and_away_partners_scheduled(db: Database) -> None:
+    paused, away, back = _partner(db, 1), _partner(db, 2), _partner(db, 3)
+    with db.session() as session:
+        people.get_person(session, paused).paused = True  # type: ignore[union-attr]
+        people.get_person(session, away).away_until = NOW + timedelta(days=1)  # type: ignore[union-attr]
+        people.get_person(session, back).away_until = NOW  # type: ignore[union-attr]
+        for person in (paused, away, back):
+            checkins.schedule_checkin(session, person, "p1", "flow", NOW - timedelta(minutes=1))
+    with db.session() as session:
+        assert [c.person_id for c in checkins.claim_due_checkins(session, NOW, 10)] == [back]
+        assert len(checkins.scheduled_for(session, paused)) == len(checkins.scheduled_for(session, away)) == 1
+
+
+def test_claim_over_the_weekly_cap_defers_the_row(db: Database) -> None:
+    person = _partner(db)
+    for days_ago in (6, 3):
+        with db.session() as session:
+            checkins.schedule_checkin(session, person, "p1", f"flow{days_ago}", NOW - timedelta(days=days_ago))
+        with db.session() as session:
+            [row] = checkins.claim_due_checkins(session, NOW - timedelta(days=days_ago), 10, weekly_cap=2)
+            checkins.save_state(session, row, "1", {}, "completed", NOW - timedelta(days=days_ago))
+    with db.session() as session:
+        third = checkins.schedule_checkin(session, person, "p1", "flow", NOW).id
+    with db.session() as session:
+        assert checkins.claim_due_checkins(session, NOW, 10, weekly_cap=2) == []
+    with db.session() as session:
+        assert checkins.get_checkin(session, third).due_at == NOW + timedelta(days=1)  # type: ignore[union-attr]
+        assert [c.id for c in checkins.claim_due_checkins(session, NOW + timedelta(days=1), 10, weekly_cap=2)] == [third]
+
+
+def test_only_stale_rows_the_bot_could_not_send_are_missed(db: Database) -> None:
+    person, paused = _partner(db, 1), _partner(db, 2)
+    with db.session() as session:
+        people.get_person(session, paused).paused = True  # type: ignore[union-attr]
+        stale = checkins.schedule_checkin(session, person, "p1", "a", NOW - timedelta(hours=8)).id
+        checkins.schedule_checkin(session, person, "p1", "b", NOW - timedelta(hours=2))  # still inside its window
+        checkins.schedule_checkin(session, paused, "p1", "a", NOW - timedelta(hours=8))  # waits for /resume
+    with db.session() as session:
+        grace = NOW - timedelta(hours=6)
+        assert checkins.close_missed(session, NOW, grace, seen_until=NOW - timedelta(hours=9)) == []  # came due since
+        assert [c.id for c in checkins.close_missed(session, NOW, grace, seen_until=NOW)] == [stale]
+
+
 def test_repeat_report_adds_evidence_to_the_open_flag(db: Database) -> None:
     person = _partner(db)
     with db.session() as session:
@@ -118,10 +161,18 @@ def test_outbox_keeps_each_chat_in_order(db: Database) -> None:
 
 
 def test_interrupted_sends_become_uncertain(db: Database) -> None:
+    """A dead process's claimed rows were never sent (pending again); its
+    ``sending`` rows may have arrived (uncertain, never resent)."""
     with db.session() as session:
         outbox.enqueue(session, 7, "sendMessage", {"text": "m"}, NOW)
+        outbox.enqueue(session, 8, "sendMessage", {"text": "m"}, NOW)
     with db.session() as session:
-        [message] = outbox.claim_sendable(session, NOW, 10)
+        claimed = outbox.claim_sendable(session, NOW, 10)
+        assert outbox.begin_send(session, claimed[0].id, NOW, NOW)  # type: ignore[arg-type]
     with db.session() as session:
-        assert outbox.settle_interrupted(session, NOW + timedelta(minutes=5)) == 1
+        assert outbox.settle_interrupted(session, NOW + timedelta(minutes=5)) == (1, 1)
         assert outbox.messages_for_chat(session, 7)[0].status == "uncertain"
+        assert outbox.messages_for_chat(session, 8)[0].status == "pending"
+    with db.session() as session:  # a claim that expired and was taken over cannot send
+        [again] = outbox.claim_sendable(session, NOW + timedelta(minutes=6), 10)
+        assert not outbox.begin_send(session, again.id, NOW, NOW)  # type: ignore[arg-type]
