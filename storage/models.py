@@ -89,6 +89,8 @@ class Membership(SQLModel, table=True):
     role: str  # partner | facilitator | coordinator
     status: str = "pending"  # pending | active
     joined_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    #: staff: when their next digest is due (their own schedule, their time zone)
+    next_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Invite(SQLModel, table=True):
@@ -170,13 +172,21 @@ class Flag(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
     need: str = Field(max_length=32)
     severity: str = Field(max_length=16)
-    #: open -> acknowledged -> resolved | wont_fix
+    #: open -> acknowledged -> resolved | wont_fix; closed when the partner left
     status: str = "open"
     note: str = Field(default="", sa_type=Text)
     opened_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
     #: when facilitators were last told about it; NULL = not yet
     alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: past its service level and sent to the coordinators
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the facilitator's note for the partner ("you said, we did"), or the won't-fix reason
+    resolution: str = Field(default="", sa_type=Text)
+    #: after "you said, we did": pending -> asked -> met | not_met (the next check-in asks)
+    follow_up: str | None = Field(default=None, max_length=16)
 
 
 class FlagEvidence(SQLModel, table=True):
@@ -195,6 +205,56 @@ class FlagEvent(SQLModel, table=True):
     actor_person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     note: str = Field(default="", sa_type=Text)
     at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class StaffPrompt(SQLModel, table=True):
+    """A question the bot asked a staff member and is waiting on, e.g. the note
+    for the partner when resolving a flag.  One at a time per person."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    kind: str = Field(max_length=32)  # resolve | wont_fix | idea_outcome | ...
+    subject_id: int  # the flag or idea it is about
+    asked_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class Idea(SQLModel, table=True):
+    """The influence ledger: a partner's idea or suggestion, and what came of it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="CASCADE")
+    text: str = Field(sa_type=Text)
+    #: new -> adopted | changed | not_taken_up
+    status: str = Field(default="new", max_length=16)
+    outcome: str = Field(default="", sa_type=Text)
+    decided_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: when the partner was told in their monthly summary
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ConsentRecord(SQLModel, table=True):
+    """Each consent decision.  A refusal keeps no person: only that it happened."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="CASCADE")
+    project_id: str | None = Field(default=None, foreign_key="project.id")
+    version: str = Field(max_length=32)
+    decision: str = Field(max_length=16)  # accepted | declined
+    at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """What staff and the system did with people's data: refused role checks,
+    exports, erasures, flag changes, imports.  Never partner text."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime, index=True)
+    action: str = Field(max_length=32)  # refused | export | erasure | flag_change | import | ...
+    actor_telegram_id: int | None = Field(default=None, sa_type=BigInteger)
+    project_id: str | None = Field(default=None, max_length=64)
+    detail: str = Field(default="", sa_type=Text)
 
 
 class ProcessedUpdate(SQLModel, table=True):
