@@ -257,6 +257,24 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="", sa_type=Text)
 
 
+class InboxUpdate(SQLModel, table=True):
+    """An update stored before Telegram is told "200 OK" (webhook mode), so a crash
+    after the answer loses nothing.  Workers claim them one chat at a time, in
+    update order, so each partner's messages are handled in the order sent."""
+
+    __table_args__ = (Index("ix_inbox_status_chat", "status", "chat_id", "update_id"),)
+
+    update_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    #: the chat (or user) the update belongs to; NULL for updates without one
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    #: pending -> processing -> done | failed
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    received_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """Telegram update ids already handled, written in the same transaction as
     their effects, so a redelivered update is processed once."""
