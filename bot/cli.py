@@ -11,6 +11,7 @@ import signal
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import ShiftedClock
 from bot.config import ConfigError, FlowSettings, Settings, load_settings
@@ -22,6 +23,9 @@ from flows.preview import preview
 from flows.schema import json_schema
 from flows.types import Context
 from storage.db import Database, SchemaOutOfDate
+
+if TYPE_CHECKING:
+    from bot.webhook import WebhookOptions
 
 DEFAULT_CONFIG = "config.toml"
 CLOCK_OFFSET_ENV = "CHECKIN_CLOCK_OFFSET_SECONDS"
@@ -48,7 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", default=os.environ.get("CHECKIN_CONFIG", DEFAULT_CONFIG), help="config file (default ./config.toml, or $CHECKIN_CONFIG)")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="run the bot (long polling)")
+    run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="receive updates by webhook instead of long polling")
+    run.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT", help="webhook: address to listen on (default 127.0.0.1:8443); several processes may share it")
+    run.add_argument("--url", help="webhook: the public HTTPS URL Telegram posts to (its path is served)")
+    run.add_argument("--secret", default=os.environ.get("TELEGRAM_WEBHOOK_SECRET"), help="webhook: secret token Telegram sends back (default $TELEGRAM_WEBHOOK_SECRET)")
     run.set_defaults(handler=_run)
 
     demo = commands.add_parser("demo", help="run the bot against a local Telegram sandbox with a scripted partner; no token needed")
@@ -109,6 +117,10 @@ def _run(args: argparse.Namespace) -> int:
     if not settings.token:
         print("No bot token: set TELEGRAM_BOT_TOKEN or [telegram] token in the config.", file=sys.stderr)
         return 2
+    webhook = _webhook_options(args)
+    if isinstance(webhook, str):
+        print(webhook, file=sys.stderr)
+        return 2
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -126,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
                 task.add_done_callback(reloads.discard)
 
         loop.add_signal_handler(signal.SIGHUP, reload)
-        running = await start_bot(settings, _test_clock())
+        running = await start_bot(settings, _test_clock(), webhook=webhook)
         try:
             await stop.wait()
         finally:
@@ -134,6 +146,20 @@ def _run(args: argparse.Namespace) -> int:
 
     asyncio.run(serve())
     return 0
+
+
+def _webhook_options(args: argparse.Namespace) -> WebhookOptions | str | None:
+    """The --webhook options, None for polling, or what is wrong with them."""
+    from bot.webhook import WebhookOptions
+
+    if not args.webhook:
+        return None
+    if not args.url or not args.secret:
+        return "--webhook needs --url and --secret (or TELEGRAM_WEBHOOK_SECRET)."
+    host, _, port = args.listen.rpartition(":")
+    if not host or not port.isdigit():
+        return f"--listen must be HOST:PORT, not {args.listen!r}."
+    return WebhookOptions(host=host, port=int(port), url=args.url, secret=args.secret)
 
 
 def _test_clock() -> ShiftedClock | None:

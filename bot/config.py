@@ -67,6 +67,63 @@ class SchedulerSettings(_Strict):
     missed_after_hours: float = Field(default=6.0, gt=0)
 
 
+DEFAULT_DISTRESS_PHRASES = [
+    "suicide", "suicidal", "kill myself", "end my life", "end it all", "want to die",
+    "better off dead", "self harm", "self-harm", "hurt myself", "cutting myself",
+    "overdose", "no way out", "can't go on", "cannot go on", "hopeless", "in crisis",
+    "not safe", "unsafe at home", "being abused",
+]
+DEFAULT_SIGNPOSTING = """\
+Thank you for telling me, {first_name}. I'm sorry things are this hard. \
+I've let the team know, and someone will be in touch soon.
+
+If you need to talk to someone now:
+• Samaritans, any time, free: call 116 123
+• Shout, text SHOUT to 85258
+• NHS 111, and choose the mental health option
+• If you or someone else is in danger right now, call 999."""
+
+
+class FlagSettings(_Strict):
+    #: hours to acknowledge a flag, by severity; past it the flag goes to the coordinators
+    sla_hours: dict[str, float] = Field(default_factory=lambda: {"urgent": 2.0, "high": 48.0, "low": 168.0})
+
+
+class SafetySettings(_Strict):
+    #: words or phrases in a typed answer that alert facilitators at once (whole words,
+    #: any case, accents ignored)
+    distress_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_DISTRESS_PHRASES))
+    #: the kind reply the partner gets at once; {first_name} is filled in
+    signposting: str = DEFAULT_SIGNPOSTING
+
+
+class DigestPerson(_Strict):
+    """One facilitator's own digest schedule."""
+
+    telegram_id: int
+    days: list[str] | None = None
+    time: dt.time | None = None
+    timezone: str | None = None
+
+
+class DigestSettings(_Strict):
+    #: default schedule, in the facilitator's time zone (their project's until they set one)
+    days: list[str] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    time: dt.time = dt.time(9, 0)
+    #: facilitators with their own schedule
+    people: list[DigestPerson] = Field(default_factory=list)
+    #: skip a digest with nothing new instead of sending one short line
+    skip_empty: bool = False
+    #: anonymous answers are shown only when at least this many partners answered
+    min_group: int = Field(default=3, ge=2)
+    #: weeks of trends in the chart
+    weeks: int = Field(default=8, ge=2, le=52)
+    #: days without an answer after which a partner counts as "not heard from"
+    quiet_days: int = Field(default=30, ge=1)
+    #: a folder of Jinja2 templates that override bot/templates (digest.html.j2, alert.html.j2)
+    templates: Path | None = None
+
+
 def parse_window(text: str) -> tuple[dt.time, dt.time]:
     """"HH:MM-HH:MM" as (start, end) local times; quiet hours may end before they start."""
     try:
@@ -175,6 +232,9 @@ class Settings(_Strict):
     flows: FlowSettings = Field(default_factory=FlowSettings)
     consent: ConsentSettings = Field(default_factory=ConsentSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    flags: FlagSettings = Field(default_factory=FlagSettings)
+    safety: SafetySettings = Field(default_factory=SafetySettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
     projects: list[ProjectSettings] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -212,4 +272,6 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError("\n".join(lines)) from None
     if not settings.flows.directory.is_absolute():
         settings.flows.directory = (path.parent / settings.flows.directory).resolve()
+    if settings.digest.templates is not None and not settings.digest.templates.is_absolute():
+        settings.digest.templates = (path.parent / settings.digest.templates).resolve()
     return settings

@@ -7,20 +7,31 @@ RetryAfter, retries server and network errors with backoff, and records the
 outcome.  A message Telegram accepted is never sent again.  After a timeout, or
 a crash mid-send, the message is marked ``uncertain`` and not resent: Telegram
 may have delivered it, and a partner getting the same question twice is worse
-for trust than a facilitator seeing one uncertain delivery in the log.
+for trust than a facilitator seeing one uncertain delivery in the log.  Only
+timeouts that prove the request never left (connect and pool timeouts) are
+retried.
+
+Restart safety: a message is marked ``sending`` in its own transaction just
+before its HTTP request, so a crash (even kill -9) leaves at most the requests
+then under way (at most ``MAX_IN_FLIGHT``) as ``uncertain``; messages merely claimed return to pending once
+their lease expires (see storage/outbox.py).  At most ``CLAIM_BATCH`` messages
+are in hand at once, so memory stays flat however many partners are due.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import enum
 import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+import httpx
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.clock import Clock
 from storage import outbox as queue
@@ -31,10 +42,27 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+#: messages in hand (claimed, paced or sending) at most: bounds memory and what a crash leaves behind
 CLAIM_BATCH = 200
-#: a message left ``sending`` this long by a dead process is settled as uncertain
+#: messages a dead process left claimed or ``sending`` this long are settled (pending / uncertain)
 SENDING_LEASE = timedelta(minutes=2)
+#: how often the sender looks for messages a dead process left behind
+SETTLE_EVERY = 30.0
 UNREACHABLE_MARKERS = ("blocked by the user", "user is deactivated")
+#: sends under way at once (marked ``sending``, outcome not yet recorded): the bound on
+#: what a kill -9 can leave ``uncertain``.  8 covers 30/s at Telegram's round trips,
+#: 32 covers 1,000/s at ~30 ms ones
+MAX_IN_FLIGHT, MAX_IN_FLIGHT_PAID = 8, 32
+PAID_BROADCAST_RATE = 1000.0
+GROUP_RATE = 20 / 60
+
+
+class Outcome(enum.Enum):
+    """What a send means for the chat's next message."""
+
+    DONE = "done"  # settled: go on
+    WAIT = "wait"  # retry later: the rest waits behind it
+    UNREACHABLE = "unreachable"  # blocked or deactivated: send nothing more
 
 
 class TokenBucket:
@@ -53,6 +81,28 @@ class TokenBucket:
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
 
+class SharedBucket(TokenBucket):
+    """The overall limit, shared by every chat's sender.  A token is taken only
+    when the request really goes out (one waiter at a time, first come first
+    served), so an event loop that stalled cannot release a burst of sends
+    whose turns came due meanwhile: that burst is what earns 429s."""
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        super().__init__(rate, capacity)
+        self._turn = asyncio.Lock()
+
+    async def take(self) -> None:
+        async with self._turn:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
 class Outbox:
     def __init__(
         self,
@@ -64,14 +114,20 @@ class Outbox:
         chat_rate: float = 1.0,
         chat_burst: float = 3.0,
         paid_broadcast: bool = False,
+        send_timeout: float | None = None,
     ) -> None:
         self.bot, self.db, self.clock = bot, db, clock
         self.paid_broadcast = paid_broadcast
-        # a small burst allowance keeps any one-second window within Telegram's 30
-        self._overall = TokenBucket(1000.0 if paid_broadcast else overall_rate, 10.0)
+        #: seconds to wait for Telegram's answer to one send; None keeps PTB's default
+        self.send_timeout = send_timeout
+        # a small burst allowance keeps any one-second window within Telegram's limit
+        rate = PAID_BROADCAST_RATE if paid_broadcast else overall_rate
+        self._overall = SharedBucket(rate, max(10.0, rate / 10))
         self._chat_rate, self._chat_burst = chat_rate, chat_burst
         self._chats: dict[int, TokenBucket] = {}
         self._paused_until = 0.0
+        self._in_hand = 0
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT_PAID if paid_broadcast else MAX_IN_FLIGHT)
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._senders: set[asyncio.Task[None]] = set()
@@ -81,7 +137,6 @@ class Outbox:
         self._wake.set()
 
     async def start(self) -> None:
-        await asyncio.to_thread(self._settle_interrupted)
         self._runner = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
@@ -104,17 +159,24 @@ class Outbox:
         raise TimeoutError("the outbox did not empty in time")
 
     async def _run(self) -> None:
+        next_settle = 0.0
         while True:
-            try:
-                claimed = await asyncio.to_thread(self._claim)
-            except Exception:
-                log.exception("could not claim outbox messages; trying again shortly")
-                claimed = []
+            if time.monotonic() >= next_settle:
+                next_settle = time.monotonic() + SETTLE_EVERY
+                await self._settle_interrupted()
+            room = CLAIM_BATCH - self._in_hand
+            claimed: list[OutboxMessage] = []
+            if room >= CLAIM_BATCH // 2:  # claim in batches, not one message per finished send
+                try:
+                    claimed = await asyncio.to_thread(self._claim, room)
+                except Exception:
+                    log.exception("could not claim outbox messages; trying again shortly")
             for chat_id, messages in _by_chat(claimed).items():
+                self._in_hand += len(messages)
                 task = asyncio.create_task(self._send_chat(messages), name=f"outbox-chat-{chat_id}")
                 self._senders.add(task)
                 task.add_done_callback(self._finished)
-            if len(claimed) < CLAIM_BATCH:
+            if len(claimed) < room or room < CLAIM_BATCH // 2:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -123,63 +185,88 @@ class Outbox:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._senders.discard(task)
-        self.wake()  # the chat may have more waiting behind it
+        self.wake()  # the chat may have more waiting behind it, and there is room to claim
 
     async def _send_chat(self, messages: list[OutboxMessage]) -> None:
-        """Send one chat's messages in order; stop at the first that must wait."""
-        for position, message in enumerate(messages):
-            if not await self._send_one(message):
-                rest = [m.id for m in messages[position + 1 :]]
-                await asyncio.to_thread(self._release, rest)
-                return
-
-    async def _send_one(self, message: OutboxMessage) -> bool:
-        """Send; record what happened.  False when the chat must wait (retry later)."""
-        await self._pace(message.chat_id)
+        """Send one chat's messages in order; stop at the first that must wait.
+        Once the chat turns out unreachable the rest is failed unsent: no retry storm."""
         try:
-            result = await self._call(message)
-        except RetryAfter as error:
+            for position, message in enumerate(messages):
+                outcome = await self._send_one(message)
+                if outcome is not Outcome.DONE:
+                    rest = [m.id for m in messages[position + 1 :] if m.id is not None]
+                    if rest and outcome is Outcome.WAIT:
+                        await self._record(queue.release, rest, message.claimed_at)
+                    elif rest:
+                        await self._record(queue.fail_claimed, rest, message.claimed_at, "chat unreachable")
+                    return
+        finally:
+            self._in_hand -= len(messages)
+
+    async def _send_one(self, message: OutboxMessage) -> Outcome:
+        """Send; record what happened, and say what the chat's next message may do."""
+        await self._pace(message.chat_id)
+        async with self._in_flight:
+            if not await asyncio.to_thread(self._begin, message):
+                log.warning("outbox message %s was taken over by another process; not sending it", message.id)
+                return Outcome.WAIT
+            while (pause := self._paused_until - time.monotonic()) > 0:  # a 429 pauses every chat
+                await asyncio.sleep(pause)
+            await self._overall.take()  # last, so a slow database cannot bunch sends up
+            try:
+                result = await self._call(message)
+            except TelegramError as error:
+                return await self._settle_failure(message, error)
+            # recorded before leaving the semaphore: ``sending`` rows never outnumber MAX_IN_FLIGHT
+            await self._record(queue.mark_sent, message.id, getattr(result, "message_id", None), self.clock.now())
+        return Outcome.DONE
+
+    async def _settle_failure(self, message: OutboxMessage, error: TelegramError) -> Outcome:
+        """Record why a send failed, and what that means for the chat."""
+        if isinstance(error, RetryAfter):
             wait = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else float(error.retry_after)
             self._paused_until = max(self._paused_until, time.monotonic() + wait)
             log.warning("Telegram asked us to wait %.0f s; pausing all sends", wait)
             await self._record(queue.retry_later, message.id, self.clock.now() + timedelta(seconds=wait), "429")
-            return False
-        except Forbidden as error:
+            return Outcome.WAIT
+        if isinstance(error, Forbidden):
             unreachable = any(marker in error.message.lower() for marker in UNREACHABLE_MARKERS)
-            await self._record(self._forbidden, message, str(error.message), unreachable)
-            return True
-        except BadRequest as error:
-            if "message is not modified" in error.message:
-                await self._record(queue.mark_sent, message.id, None, self.clock.now())
-                return True
-            log.error("Telegram refused outbox message %s (%s): %s", message.id, message.method, error.message)
-            await self._record(queue.mark_failed, message.id, "failed", error.message)
-            return True
-        except TimedOut:
+            await self._record(self._forbidden, message, error.message, unreachable)
+            return Outcome.UNREACHABLE if unreachable else Outcome.DONE
+        if isinstance(error, BadRequest) and "message is not modified" in error.message:
+            await self._record(queue.mark_sent, message.id, None, self.clock.now())
+            return Outcome.DONE
+        if isinstance(error, TimedOut):
+            if _never_left(error):
+                return await self._retry(message, error.message)
             log.warning("outbox message %s timed out; it may have arrived, so it is not resent", message.id)
             await self._record(queue.mark_failed, message.id, "uncertain", "timed out")
-            return True
-        except NetworkError as error:
-            if message.attempts >= MAX_ATTEMPTS:
-                await self._record(queue.mark_failed, message.id, "failed", f"gave up: {error.message}")
-                return True
-            backoff = timedelta(seconds=min(2 ** message.attempts, 300))
-            await self._record(queue.retry_later, message.id, self.clock.now() + backoff, error.message)
-            return False
-        telegram_id = getattr(result, "message_id", None)
-        await self._record(queue.mark_sent, message.id, telegram_id, self.clock.now())
-        return True
+            return Outcome.DONE
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):  # 5xx answers, connection errors
+            return await self._retry(message, error.message)
+        log.error("Telegram refused outbox message %s (%s): %s", message.id, message.method, error.message)
+        await self._record(queue.mark_failed, message.id, "failed", error.message)
+        return Outcome.DONE
+
+    async def _retry(self, message: OutboxMessage, error: str) -> Outcome:
+        """Back off exponentially (2, 4, 8 ... s); give up after MAX_ATTEMPTS."""
+        attempt = message.attempts + 1  # begin_send counted this one
+        if attempt >= MAX_ATTEMPTS:
+            await self._record(queue.mark_failed, message.id, "failed", f"gave up: {error}")
+            return Outcome.DONE
+        backoff = timedelta(seconds=min(2**attempt, 300))
+        await self._record(queue.retry_later, message.id, self.clock.now() + backoff, error)
+        return Outcome.WAIT
 
     async def _pace(self, chat_id: int) -> None:
         bucket = self._chats.get(chat_id)
         if bucket is None:
             if len(self._chats) > 50_000:  # forget idle chats so memory stays flat
                 self._chats.clear()
-            bucket = self._chats[chat_id] = TokenBucket(self._chat_rate, self._chat_burst)
+            group = chat_id < 0  # Telegram's group and channel ids are negative
+            rate = GROUP_RATE if group else self._chat_rate
+            bucket = self._chats[chat_id] = TokenBucket(rate, self._chat_burst)
         await asyncio.sleep(bucket.delay())
-        await asyncio.sleep(self._overall.delay())
-        while (pause := self._paused_until - time.monotonic()) > 0:
-            await asyncio.sleep(pause)
 
     async def _call(self, message: OutboxMessage) -> Any:
         payload = dict(message.payload)
@@ -189,14 +276,27 @@ class Outbox:
             if buttons
             else None
         )
-        extra = {"allow_paid_broadcast": True} if self.paid_broadcast and message.method == "sendMessage" else {}
+        extra: dict[str, Any] = {}
+        if self.send_timeout is not None:
+            extra.update(read_timeout=self.send_timeout, write_timeout=self.send_timeout)
         if message.method == "sendMessage":
+            if self.paid_broadcast:
+                extra["allow_paid_broadcast"] = True
             return await self.bot.send_message(message.chat_id, reply_markup=markup, **payload, **extra)
         if message.method == "editMessageText":
-            return await self.bot.edit_message_text(chat_id=message.chat_id, reply_markup=markup, **payload)
+            return await self.bot.edit_message_text(chat_id=message.chat_id, reply_markup=markup, **payload, **extra)
         if message.method == "editMessageReplyMarkup":
-            return await self.bot.edit_message_reply_markup(chat_id=message.chat_id, reply_markup=markup, **payload)
+            return await self.bot.edit_message_reply_markup(chat_id=message.chat_id, reply_markup=markup, **payload, **extra)
+        if message.method in ("sendPhoto", "sendDocument"):
+            return await self._send_file(message, payload, markup, extra)
         raise ValueError(f"unknown outbox method {message.method!r}")
+
+    async def _send_file(self, message: OutboxMessage, payload: dict[str, Any], markup: Any, extra: dict[str, Any]) -> Any:
+        """Files travel in the row as base64 (charts and /mydata exports are small)."""
+        upload = InputFile(base64.b64decode(payload.pop("content_b64")), filename=payload.pop("filename", None))
+        if message.method == "sendPhoto":
+            return await self.bot.send_photo(message.chat_id, upload, reply_markup=markup, **payload, **extra)
+        return await self.bot.send_document(message.chat_id, upload, reply_markup=markup, **payload, **extra)
 
     async def _record(self, fn: Callable[..., Any], *args: Any) -> None:
         def work() -> None:
@@ -212,24 +312,35 @@ class Outbox:
             people.mark_unreachable_by_chat(session, message.chat_id)
             log.info("chat %s is unreachable (%s); no more sends to it", message.chat_id, error)
 
-    def _claim(self) -> list[OutboxMessage]:
+    def _claim(self, limit: int) -> list[OutboxMessage]:
         with self.db.session() as session:
-            return queue.claim_sendable(session, self.clock.now(), CLAIM_BATCH)
+            return queue.claim_sendable(session, self.clock.now(), limit)
 
-    def _release(self, message_ids: list[int | None]) -> None:
+    def _begin(self, message: OutboxMessage) -> bool:
         with self.db.session() as session:
-            for message_id in message_ids:
-                queue.retry_later(session, message_id, self.clock.now(), "waiting behind an earlier message")  # type: ignore[arg-type]
+            return queue.begin_send(session, message.id, message.claimed_at, self.clock.now())  # type: ignore[arg-type]
 
     def _pending(self) -> int:
         with self.db.session() as session:
             return queue.pending_count(session)
 
-    def _settle_interrupted(self) -> None:
-        with self.db.session() as session:
-            settled = queue.settle_interrupted(session, self.clock.now() - SENDING_LEASE)
-        if settled:
-            log.warning("%d message(s) were mid-send when the bot last stopped; marked uncertain", settled)
+    async def _settle_interrupted(self) -> None:
+        def work() -> tuple[int, int]:
+            with self.db.session() as session:
+                return queue.settle_interrupted(session, self.clock.now() - SENDING_LEASE)
+
+        try:
+            released, uncertain = await asyncio.to_thread(work)
+        except Exception:
+            log.exception("could not settle interrupted outbox messages; trying again later")
+            return
+        if released or uncertain:
+            log.warning("a stopped bot left %d message(s) claimed (sent now) and %d mid-send (marked uncertain)", released, uncertain)
+
+
+def _never_left(error: TimedOut) -> bool:
+    """A connect or pool timeout: the request never reached Telegram, so a retry is safe."""
+    return isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _by_chat(messages: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:

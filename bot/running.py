@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import Application
@@ -20,6 +21,10 @@ from bot.runtime import Runtime
 from storage import projects
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from bot.inbox import InboxWorker
+    from bot.webhook import WebhookOptions, WebhookServer
+
 log = logging.getLogger(__name__)
 
 
@@ -27,10 +32,16 @@ log = logging.getLogger(__name__)
 class RunningBot:
     runtime: Runtime
     application: Application  # type: ignore[type-arg]
+    webhook: WebhookServer | None = None
+    inbox: InboxWorker | None = None
 
     async def stop(self) -> None:
         """A graceful stop: confirm fetched updates, finish sends, close the database."""
         application = self.application
+        if self.webhook is not None:  # stop taking updates, then finish the ones claimed
+            await self.webhook.stop()
+        if self.inbox is not None:
+            await self.inbox.stop()
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         if application.running:
@@ -53,16 +64,35 @@ def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(settings=settings, db=db, flows=flows, clock=clock or SystemClock())
 
 
-async def start_bot(settings: Settings, clock: Clock | None = None, *, poll_timeout: int = 10) -> RunningBot:
-    """Start polling.  Raises SchemaOutOfDate or FlowError before touching Telegram."""
+async def start_bot(
+    settings: Settings, clock: Clock | None = None, *, poll_timeout: int = 10, webhook: WebhookOptions | None = None
+) -> RunningBot:
+    """Start polling, or serve a webhook.  Raises SchemaOutOfDate or FlowError before touching Telegram."""
     runtime = prepare_runtime(settings, clock)
     application = build_application(runtime)
     await application.initialize()
-    runtime.outbox = Outbox(application.bot, runtime.db, runtime.clock)
+    runtime.outbox = Outbox(application.bot, runtime.db, runtime.clock, paid_broadcast=settings.telegram.paid_broadcast)
     await runtime.outbox.start()
     await application.start()
+    if webhook is not None:
+        return await _serve_webhook(RunningBot(runtime, application), webhook)
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
     me = application.bot.username
     log.info("bot @%s is running with %d flow(s) and %d project(s)", me, len(runtime.flows.current), len(settings.projects))
     return RunningBot(runtime, application)
+
+
+async def _serve_webhook(running: RunningBot, options: WebhookOptions) -> RunningBot:
+    """Inbox worker, then the endpoint, then tell Telegram.  deleteWebhook is never
+    called on stop: the other workers, or this one restarted, keep receiving."""
+    from bot.inbox import InboxWorker
+    from bot.webhook import WebhookServer
+
+    running.inbox = InboxWorker(running.application, running.runtime)
+    await running.inbox.start()
+    running.webhook = WebhookServer(options, running.runtime, running.inbox)
+    await running.webhook.start()
+    await running.application.bot.set_webhook(options.url, secret_token=options.secret, allowed_updates=Update.ALL_TYPES)
+    log.info("bot @%s is serving webhook %s", running.application.bot.username, options.url)
+    return running

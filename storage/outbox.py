@@ -1,7 +1,17 @@
-"""The outbox: messages decided in a transaction, sent after it by one sender."""
+"""The outbox: messages decided in a transaction, sent after it by one sender.
+
+A message goes pending -> claimed -> sending -> sent | failed | uncertain.
+``claimed`` means a bot process took it and will send it soon: it has not been
+sent, so if that process dies it simply becomes pending again.  ``sending`` is
+set in its own transaction just before the HTTP request, so after a crash only
+``sending`` rows may have reached Telegram: those become ``uncertain`` and are
+never resent.  ``claimed_at`` doubles as the claim's fencing token: a process
+whose claim expired and was taken over cannot move the row to ``sending``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +19,9 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
+
+#: statuses of messages a live process has in hand: their chat waits behind them
+IN_HAND = ("claimed", "sending")
 
 
 def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime) -> OutboxMessage:
@@ -18,36 +31,84 @@ def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any]
 
 
 def claim_sendable(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
-    """Claim pending messages that are due, oldest first, marking them ``sending``.
+    """Claim up to ``limit`` due pending messages, oldest first, marking them ``claimed``.
 
-    Only the oldest pending message of each chat is sendable while an earlier one
-    of that chat is still ``sending`` or waiting, so each chat keeps its order."""
-    blocked_chats = select(OutboxMessage.chat_id).where(
-        (OutboxMessage.status == "sending")
+    A chat with a message in hand or waiting for a retry is skipped, so each
+    chat keeps its order.  ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and the
+    guarded bulk UPDATE (every backend) let several processes claim at once
+    without ever taking the same row."""
+    if limit <= 0:
+        return []
+    busy_chats = select(OutboxMessage.chat_id).where(
+        col(OutboxMessage.status).in_(IN_HAND)
         | ((OutboxMessage.status == "pending") & (OutboxMessage.not_before > now))
     )
-    candidates = session.exec(
-        select(OutboxMessage)
+    ids = session.exec(
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,
-            col(OutboxMessage.chat_id).not_in(blocked_chats),
+            col(OutboxMessage.chat_id).not_in(busy_chats),
         )
         .order_by(col(OutboxMessage.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    claimed = []
-    for message in candidates:
-        result = session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message.id, OutboxMessage.status == "pending")
-            .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=now)
+    if not ids:
+        return []
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == "pending")
+        .values(status="claimed", claimed_at=now)
+    )
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == "claimed", OutboxMessage.claimed_at == now)
+            .order_by(col(OutboxMessage.id))
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            session.refresh(message)
-            claimed.append(message)
-    return claimed
+    )
+
+
+def begin_send(session: Session, message_id: int, claimed_at: datetime, now: datetime) -> bool:
+    """Record that the HTTP request is about to go out.  False if this claim was
+    taken over (it expired), so the caller must not send."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            OutboxMessage.status == "claimed",
+            OutboxMessage.claimed_at == claimed_at,
+        )
+        .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=now)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def release(session: Session, message_ids: Sequence[int], claimed_at: datetime) -> None:
+    """Claimed but not sent (an earlier message of the chat must wait): pending again."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(message_ids),
+            OutboxMessage.status == "claimed",
+            OutboxMessage.claimed_at == claimed_at,
+        )
+        .values(status="pending")
+    )
+
+
+def fail_claimed(session: Session, message_ids: Sequence[int], claimed_at: datetime, error: str) -> None:
+    """Claimed messages that will never be sent (their chat became unreachable)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(message_ids),
+            OutboxMessage.status == "claimed",
+            OutboxMessage.claimed_at == claimed_at,
+        )
+        .values(status="failed", error=error)
+    )
 
 
 def mark_sent(session: Session, message_id: int, telegram_message_id: int | None, now: datetime) -> None:
@@ -71,21 +132,30 @@ def retry_later(session: Session, message_id: int, not_before: datetime, error: 
     )
 
 
-def settle_interrupted(session: Session, older_than: datetime) -> int:
-    """Messages left ``sending`` by a process that died: they may have reached
-    Telegram, so they become ``uncertain`` rather than being sent twice."""
-    result = session.execute(
+def settle_interrupted(session: Session, older_than: datetime) -> tuple[int, int]:
+    """Messages a dead process left in hand for longer than the lease.
+
+    ``claimed`` ones were never sent: pending again.  ``sending`` ones may have
+    reached Telegram: ``uncertain``, never sent twice.  Returns (released, uncertain)."""
+    released = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "claimed", col(OutboxMessage.claimed_at) < older_than)
+        .values(status="pending")
+    )
+    uncertain = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == "sending", col(OutboxMessage.claimed_at) < older_than)
         .values(status="uncertain", error="interrupted while sending")
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(released.rowcount), int(uncertain.rowcount)  # type: ignore[attr-defined]
 
 
 def pending_count(session: Session) -> int:
-    return session.exec(select(func.count()).where(OutboxMessage.status == "pending")).one()
+    """Messages not yet settled: waiting, claimed or being sent."""
+    return session.exec(
+        select(func.count()).where(col(OutboxMessage.status).in_(("pending", *IN_HAND)))
+    ).one()
 
 
 def messages_for_chat(session: Session, chat_id: int) -> list[OutboxMessage]:
-    return list(session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)))
-
+    return list(session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(col(OutboxMessage.id))))

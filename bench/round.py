@@ -1,0 +1,133 @@
+"""A check-in round to N partners through the sandbox, with the real bot as its own process.
+
+    .venv/bin/python -m bench.round --partners 10000            # Telegram's limits on
+    .venv/bin/python -m bench.round --partners 10000 --paid     # paid broadcast, 1,000/s
+    .venv/bin/python -m bench.round --partners 2000 --db postgresql://postgres@127.0.0.1:5432/postgres
+
+Seeds N consented partners with a check-in due now into a fresh database,
+starts the sandbox here and `checkin run` as a subprocess, and measures from
+the first to the last check-in message delivered: sustained messages/s, 429s
+the bot received, and the bot process's peak RSS.  Prints the figures and,
+with --json, writes them with the per-second delivery counts for the plot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+from bench.seed import FIRST_QUESTION, bot_config, sandbox_partners, seed_partners, write_toml
+from bot.sandbox import Sandbox
+from storage.db import Database, normalise_url
+
+
+def fresh_database(url: str | None, workdir: Path) -> str:
+    """A new empty database: a SQLite file, or a new database on the given PostgreSQL server."""
+    if url is None:
+        return f"sqlite:///{workdir / 'bench.db'}"
+    name = f"checkin_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return normalise_url(url).rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    base, name = url.rsplit("/", 1)
+    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+async def run_round(partners: int, paid: bool, db_url: str | None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        url = fresh_database(db_url, workdir)
+        try:
+            db = Database(url)
+            db.upgrade()
+            async with Sandbox(limits=True) as sandbox:
+                users = sandbox_partners(sandbox, partners)
+                started = time.perf_counter()
+                seed_partners(db, users, datetime.now(UTC) - timedelta(seconds=1))
+                seed_seconds = time.perf_counter() - started
+                db.dispose()
+                config = write_toml(bot_config(sandbox, url, paid_broadcast=paid, tick_seconds=1.0), workdir / "bot.toml")
+                env = {**os.environ, "CHECKIN_LOG_LEVEL": "WARNING"}
+                bot = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot.cli", "--config", str(config), "run", env=env, stdin=asyncio.subprocess.DEVNULL
+                )
+                try:
+                    while _first_questions(sandbox) < partners:
+                        if bot.returncode is not None:
+                            raise RuntimeError(f"the bot exited with {bot.returncode}")
+                        await asyncio.sleep(0.5)
+                finally:
+                    bot.send_signal(signal.SIGTERM)
+                    await bot.wait()
+                stats = sandbox.world.stats()
+                sends = [c["time"] for c in sandbox.world.calls if c["method"] == "sendMessage" and c.get("ok")]
+        finally:
+            drop_database(url)
+    first, last = min(sends), max(sends)
+    per_second = Counter(int(t - first) for t in sends)
+    return {
+        "partners": partners,
+        "mode": "paid broadcast" if paid else "free limits",
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "messages": len(sends),
+        "seconds": round(last - first, 2),
+        "messages_per_second": round((len(sends) - 1) / (last - first), 1),
+        "check_ins_per_second": round(partners / (last - first), 1),
+        "rate_limited_429": stats["rate_limited"],
+        "violations": len(stats["violations"]),
+        "bot_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "seed_seconds": round(seed_seconds, 1),
+        "per_second": [per_second.get(s, 0) for s in range(int(last - first) + 1)],
+    }
+
+
+def _first_questions(sandbox: Sandbox) -> int:
+    return sum(
+        1
+        for chat in sandbox.world.chats.values()
+        for message in chat.messages.values()
+        if message.sender == "bot" and FIRST_QUESTION in (message.text or "")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.round", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--partners", type=int, default=10_000)
+    parser.add_argument("--paid", action="store_true", help="paid broadcast: allow_paid_broadcast, 1,000 messages/s")
+    parser.add_argument("--db", help="a PostgreSQL server URL to create a fresh database on (default: a SQLite file)")
+    parser.add_argument("--json", type=Path, help="also write the figures and per-second counts here")
+    args = parser.parse_args()
+    result = asyncio.run(run_round(args.partners, args.paid, args.db))
+    for key, value in result.items():
+        if key != "per_second":
+            print(f"{key:22} {value}")
+    if args.json:
+        args.json.write_text(json.dumps(result) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
