@@ -34,6 +34,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.clock import Clock
+from bot.group_commit import GroupCommitter
 from storage import outbox as queue
 from storage import people
 from storage.db import Database
@@ -131,6 +132,7 @@ class Outbox:
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._senders: set[asyncio.Task[None]] = set()
+        self._writes = GroupCommitter(db)
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -147,6 +149,7 @@ class Outbox:
             self._runner = None
         if self._senders:
             await asyncio.gather(*self._senders, return_exceptions=True)
+        await self._writes.stop()
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until nothing sendable is left (the demo and tests use this)."""
@@ -207,7 +210,7 @@ class Outbox:
         """Send; record what happened, and say what the chat's next message may do."""
         await self._pace(message.chat_id)
         async with self._in_flight:
-            if not await asyncio.to_thread(self._begin, message):
+            if not await self._writes.run(queue.begin_send, message.id, message.claimed_at, self.clock.now()):
                 log.warning("outbox message %s was taken over by another process; not sending it", message.id)
                 return Outcome.WAIT
             while (pause := self._paused_until - time.monotonic()) > 0:  # a 429 pauses every chat
@@ -299,11 +302,7 @@ class Outbox:
         return await self.bot.send_document(message.chat_id, upload, reply_markup=markup, **payload, **extra)
 
     async def _record(self, fn: Callable[..., Any], *args: Any) -> None:
-        def work() -> None:
-            with self.db.session() as session:
-                fn(session, *args)
-
-        await asyncio.to_thread(work)
+        await self._writes.run(fn, *args)
 
     @staticmethod
     def _forbidden(session: Any, message: OutboxMessage, error: str, unreachable: bool) -> None:
@@ -316,9 +315,6 @@ class Outbox:
         with self.db.session() as session:
             return queue.claim_sendable(session, self.clock.now(), limit)
 
-    def _begin(self, message: OutboxMessage) -> bool:
-        with self.db.session() as session:
-            return queue.begin_send(session, message.id, message.claimed_at, self.clock.now())  # type: ignore[arg-type]
 
     def _pending(self) -> int:
         with self.db.session() as session:

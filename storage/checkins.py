@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, Checkin, FlowVersion, Person
@@ -60,35 +61,51 @@ def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: 
         .limit(limit)
         .with_for_update(skip_locked=True, of=Checkin)
     )
-    claimed: list[Checkin] = []
+    candidates: dict[int, Checkin] = {}
     for checkin in session.exec(query).all():
-        if any(other.person_id == checkin.person_id for other in claimed):
-            continue
-        if weekly_cap is not None and _defer_over_cap(session, checkin, now, weekly_cap):
-            continue
-        result = session.execute(
+        candidates.setdefault(checkin.person_id, checkin)  # one check-in per partner at a time
+    if weekly_cap is not None:
+        for checkin in _over_weekly_cap(session, list(candidates.values()), now, weekly_cap):
+            del candidates[checkin.person_id]
+    if not candidates:
+        return []
+    # one guarded UPDATE for the batch: on SQLite, where the SELECT took no lock,
+    # RETURNING says which rows really became ours
+    taken = set(
+        session.execute(
             update(Checkin)
-            .where(col(Checkin.id) == checkin.id, Checkin.status == SCHEDULED)
+            .where(col(Checkin.id).in_([c.id for c in candidates.values()]), Checkin.status == SCHEDULED)
             .values(status=ACTIVE, started_at=now)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            session.refresh(checkin)
-            claimed.append(checkin)
+            .returning(Checkin.id),
+            execution_options={"synchronize_session": False},
+        ).scalars()
+    )
+    claimed = sorted((c for c in candidates.values() if c.id in taken), key=lambda c: (c.due_at, c.id))
+    for checkin in claimed:
+        set_committed_value(checkin, "status", ACTIVE)
+        set_committed_value(checkin, "started_at", now)
     return claimed
 
 
-def _defer_over_cap(session: Session, checkin: Checkin, now: datetime, cap: int) -> bool:
+def _over_weekly_cap(session: Session, checkins: list[Checkin], now: datetime, cap: int) -> list[Checkin]:
     """Fatigue: a partner who had ``cap`` check-ins (any project) in the last 7 days
-    gets this one when the oldest of them is a week old, not now."""
-    starts = session.exec(
-        select(Checkin.started_at)
-        .where(Checkin.person_id == checkin.person_id, col(Checkin.started_at) > now - WEEK)
+    gets the next one when the oldest of them is a week old, not now.  Returns
+    the deferred check-ins (their ``due_at`` moved).  One query for the batch."""
+    starts: dict[int, list[datetime]] = {}
+    rows = session.exec(
+        select(Checkin.person_id, Checkin.started_at)
+        .where(col(Checkin.person_id).in_([c.person_id for c in checkins]), col(Checkin.started_at) > now - WEEK)
         .order_by(col(Checkin.started_at))
     ).all()
-    if len(starts) < cap:
-        return False
-    checkin.due_at = starts[-cap] + WEEK  # type: ignore[operator]
-    return True
+    for person_id, started_at in rows:
+        starts.setdefault(person_id, []).append(started_at)  # type: ignore[arg-type]
+    deferred = []
+    for checkin in checkins:
+        recent = starts.get(checkin.person_id, [])
+        if len(recent) >= cap:
+            checkin.due_at = recent[-cap] + WEEK
+            deferred.append(checkin)
+    return deferred
 
 
 def close_missed(session: Session, now: datetime, due_before: datetime, seen_until: datetime) -> list[Checkin]:
