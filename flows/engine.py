@@ -405,7 +405,7 @@ class _Turn:
         for value, spellings in names:
             if typed in spellings:
                 return value
-        if typed.isdigit() and step.kind != "scale" and 1 <= int(typed) <= len(names):
+        if typed.isdecimal() and step.kind != "scale" and 1 <= int(typed) <= len(names):
             return names[int(typed) - 1][0]
         scores = sorted(
             ((max(difflib.SequenceMatcher(None, typed, name).ratio() for name in spellings), value)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Flag, FlagEvent, FlagEvidence, Person
+from storage import audit
+from storage.models import Answer, Flag, FlagEvent, FlagEvidence, Person, StaffPrompt
 
 OPEN_STATUSES = ("open", "acknowledged")
 
@@ -90,3 +91,97 @@ def flags_not_alerted(session: Session, project_id: str) -> list[Flag]:
 def mark_alerted(session: Session, flags: list[Flag], now: datetime) -> None:
     for flag in flags:
         flag.alerted_at = now
+
+
+def get_flag(session: Session, flag_id: int) -> Flag | None:
+    return session.get(Flag, flag_id)
+
+
+def change(session: Session, flag: Flag, action: str, actor: Person | None, note: str, now: datetime) -> None:
+    """Move a flag along its lifecycle and record who did it and when.
+
+    ``action`` is acknowledged | resolved | wont_fix | reopened | escalated.
+    The audit row names the flag and the action, never the partner's words."""
+    if action == "acknowledged":
+        flag.status, flag.acknowledged_at = "acknowledged", now
+    elif action in ("resolved", "wont_fix"):
+        flag.status, flag.closed_at, flag.resolution = action, now, note
+        if flag.acknowledged_at is None:
+            flag.acknowledged_at = now
+        flag.follow_up = "pending" if action == "resolved" and flag.person_id is not None else None
+    elif action == "reopened":
+        flag.status, flag.closed_at, flag.follow_up = "open", None, "not_met"
+        flag.acknowledged_at = flag.escalated_at = flag.alerted_at = None
+        flag.opened_at = now
+    elif action == "escalated":
+        flag.escalated_at = now
+    flag.updated_at = now
+    session.add(FlagEvent(flag_id=flag.id, action=action, actor_person_id=actor.id if actor else None, note=note, at=now))  # type: ignore[arg-type]
+    audit.record(session, "flag_change", now, actor=actor.telegram_user_id if actor else None, project_id=flag.project_id, detail=f"flag {flag.id} {action}")
+
+
+def past_service_level(session: Session, sla_hours: dict[str, float], now: datetime) -> list[Flag]:
+    """Open flags nobody acknowledged within their severity's service level, not yet escalated."""
+    rows = session.exec(
+        select(Flag).where(Flag.status == "open", col(Flag.escalated_at).is_(None), col(Flag.severity).in_(list(sla_hours)))
+    ).all()
+    return [flag for flag in rows if flag.opened_at + timedelta(hours=sla_hours[flag.severity]) <= now]
+
+
+def find_flags(
+    session: Session,
+    *,
+    project_ids: list[str] | None = None,
+    statuses: list[str] | None = None,
+    need: str | None = None,
+    opened_from: datetime | None = None,
+    opened_to: datetime | None = None,
+) -> list[tuple[Flag, Person | None]]:
+    """Flags with their partner, oldest first, for lists and exports."""
+    query = select(Flag, Person).join(Person, col(Person.id) == Flag.person_id, isouter=True)
+    if project_ids is not None:
+        query = query.where(col(Flag.project_id).in_(project_ids))
+    if statuses:
+        query = query.where(col(Flag.status).in_(statuses))
+    if need:
+        query = query.where(Flag.need == need)
+    if opened_from is not None:
+        query = query.where(Flag.opened_at >= opened_from)
+    if opened_to is not None:
+        query = query.where(Flag.opened_at < opened_to)
+    return list(session.exec(query.order_by(col(Flag.opened_at), col(Flag.id))).all())
+
+
+def events_of(session: Session, flag_id: int) -> list[FlagEvent]:
+    return list(session.exec(select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(col(FlagEvent.id))))
+
+
+def follow_ups_due(session: Session, person_id: int) -> list[Flag]:
+    """Resolved flags whose partner has not yet been asked whether the need is met."""
+    return list(
+        session.exec(
+            select(Flag).where(Flag.person_id == person_id, Flag.status == "resolved", Flag.follow_up == "pending").order_by(col(Flag.id))
+        )
+    )
+
+
+# -- what a staff member (or a partner sending /idea) is asked and the bot waits on --
+
+
+def set_prompt(session: Session, person_id: int, kind: str, subject_id: int, now: datetime) -> None:
+    """Remember what this person's next plain message is for (one at a time)."""
+    prompt = session.get(StaffPrompt, person_id)
+    if prompt is None:
+        session.add(StaffPrompt(person_id=person_id, kind=kind, subject_id=subject_id, asked_at=now))
+    else:
+        prompt.kind, prompt.subject_id, prompt.asked_at = kind, subject_id, now
+    session.flush()
+
+
+def pending_prompt(session: Session, person_id: int) -> StaffPrompt | None:
+    return session.get(StaffPrompt, person_id)
+
+
+def clear_prompt(session: Session, prompt: StaffPrompt) -> None:
+    session.delete(prompt)
+    session.flush()

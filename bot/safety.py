@@ -1,0 +1,72 @@
+"""Distress in what a partner types: a kind reply with where to find help at once,
+and an urgent flag that alerts the project's facilitators at once.  Never a cold
+automated message, never silence."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.telegram_format import plain
+from storage import flags, outbox
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"[\w']+")
+SAFETY_NOTE = "Wrote something that suggests they may be in distress."
+ANONYMOUS_NOTE = "Someone wrote something in an anonymous answer that suggests distress. They were shown where to find help."
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without accents, so "Suicidé" and "SUICIDE" compare equal."""
+    folded = unicodedata.normalize("NFKD", text.replace("’", "'")).casefold()
+    return _WORD.findall("".join(char for char in folded if not unicodedata.combining(char)))
+
+
+def matches_distress(text: str, phrases: Iterable[str]) -> bool:
+    """Whole words only: "hopeless" matches, "hopelessly" and "overdosed" do not."""
+    tokens = words(text)
+    for phrase in phrases:
+        wanted = words(phrase)
+        n = len(wanted)
+        if n and any(tokens[i : i + n] == wanted for i in range(len(tokens) - n + 1)):
+            return True
+    return False
+
+
+def respond_to_distress(
+    session: Session,
+    settings: Settings,
+    person: Person,
+    project_id: str,
+    text: str,
+    answer_id: int | None,
+    anonymous: bool,
+    now: datetime,
+) -> bool:
+    """If ``text`` shows distress: signpost the partner now and open an urgent flag.
+
+    An anonymous answer opens a flag with no partner and no evidence, so the
+    alert says that someone needs care without saying who.  Returns True if it did."""
+    if not text or not matches_distress(text, settings.safety.distress_phrases):
+        return False
+    outbox.enqueue(session, person.chat_id, "sendMessage", plain(settings.safety.signposting, first_name=person.first_name), now)
+    flags.open_flag(
+        session,
+        project_id=project_id,
+        person_id=None if anonymous else person.id,
+        need="safety",
+        severity="urgent",
+        note=ANONYMOUS_NOTE if anonymous else SAFETY_NOTE,
+        answer_ids=[] if anonymous or answer_id is None else [answer_id],
+        now=now,
+    )
+    log.info("distress words in an answer for project %s: partner signposted, urgent flag opened", project_id)
+    return True
