@@ -12,13 +12,13 @@ from html import escape
 
 from sqlmodel import Session
 
-from bot import texts
+from bot import roles, texts
 from bot.conversation import Sender
 from bot.runtime import Runtime
-from bot.telegram_format import plain, split_html, text_payload
+from bot.telegram_format import split_html, text_payload
 from flows.loader import Problem
 from flows.model import Flow
-from storage import outbox, people, projects, updates
+from storage import outbox, updates
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ def handle_reload(rt: Runtime, update_id: int, sender: Sender) -> None:
     with rt.db.session() as session:
         if not updates.claim_update(session, update_id, now):
             return
-        if not is_coordinator(session, rt, sender.telegram_user_id):
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.RELOAD_NOT_ALLOWED), now)
+        if not roles.projects_for(session, rt, sender.telegram_user_id, "coordinator"):
+            roles.refuse(session, sender, "/reload", now)
             return
         problems = reload_flows(rt, session)
         if problems:
@@ -71,16 +71,3 @@ def reload_from_signal(rt: Runtime) -> None:
         log.error("flows not reloaded; the running versions stay:\n%s", "\n".join(problem_lines(problems)))
     else:
         log.info("flows reloaded:\n%s", "\n".join(summary_lines(rt.flows.current.values())))
-
-
-def is_coordinator(session: Session, rt: Runtime, telegram_user_id: int) -> bool:
-    """Known to the bot (via /start) as an active coordinator of a project whose
-    config still names them: leaving the config takes the right away at once."""
-    person = people.person_by_telegram_id(session, telegram_user_id)
-    if person is None:
-        return False
-    for membership in projects.memberships_of(session, person.id, "coordinator"):  # type: ignore[arg-type]
-        project = rt.settings.project(membership.project_id)
-        if membership.status == "active" and project is not None and telegram_user_id in project.coordinators:
-            return True
-    return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from storage.models import Invite
 
@@ -30,3 +30,12 @@ def redeem_invite(session: Session, code: str, now: datetime) -> Invite | None:
         return None
     invite.uses_left -= 1
     return invite
+
+
+def open_invites(session: Session, project_id: str, now: datetime) -> int:
+    """How many invites of a project can still be used."""
+    return len(
+        session.exec(
+            select(Invite.code).where(Invite.project_id == project_id, Invite.uses_left > 0, Invite.expires_at > now)
+        ).all()
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
 
-from storage.models import Person
+from storage.models import Answer, Checkin, ConsentRecord, Flag, FlagEvent, Idea, Membership, OutboxMessage, Person
 
 
 def person_by_telegram_id(session: Session, telegram_user_id: int) -> Person | None:
@@ -44,3 +46,90 @@ def mark_unreachable_by_chat(session: Session, chat_id: int) -> None:
     """Telegram said this chat blocked the bot or is gone: stop sending to it."""
     for person in session.exec(select(Person).where(Person.chat_id == chat_id)):
         person.status = "unreachable"
+
+
+def record_consent_decision(
+    session: Session, person_id: int | None, project_id: str | None, version: str, decision: str, at: datetime
+) -> None:
+    """Every decision is kept; a refusal keeps no person (``person_id`` None)."""
+    session.add(ConsentRecord(person_id=person_id, project_id=project_id, version=version, decision=decision, at=at))
+
+
+def consents_of(session: Session, person_id: int) -> list[ConsentRecord]:
+    return list(session.exec(select(ConsentRecord).where(ConsentRecord.person_id == person_id).order_by(col(ConsentRecord.id))))
+
+
+def partners_of_projects(session: Session, project_ids: list[str]) -> list[tuple[Person, Membership]]:
+    """Partners of these projects with their membership, by project then name."""
+    return list(
+        session.exec(
+            select(Person, Membership)
+            .join(Membership, col(Membership.person_id) == Person.id)
+            .where(col(Membership.project_id).in_(project_ids), Membership.role == "partner")
+            .order_by(col(Membership.project_id), col(Person.first_name), col(Person.id))
+        )
+    )
+
+
+def last_answered(session: Session, person_id: int, project_id: str) -> datetime | None:
+    """When the partner last answered anything in the project (named answers only)."""
+    return session.exec(
+        select(func.max(Answer.answered_at)).where(Answer.person_id == person_id, Answer.project_id == project_id)
+    ).first()
+
+
+@dataclass
+class PersonalData:
+    """Every row that is about one person, for /mydata."""
+
+    memberships: list[Membership]
+    consents: list[ConsentRecord]
+    checkins: list[Checkin]
+    answers: list[Answer]
+    flags: list[Flag]
+    flag_events: list[FlagEvent]
+    ideas: list[Idea]
+
+
+def personal_data(session: Session, person_id: int) -> PersonalData:
+    flag_rows = list(session.exec(select(Flag).where(Flag.person_id == person_id).order_by(col(Flag.id))))
+    flag_ids = [flag.id for flag in flag_rows]
+    return PersonalData(
+        memberships=list(session.exec(select(Membership).where(Membership.person_id == person_id).order_by(col(Membership.id)))),
+        consents=consents_of(session, person_id),
+        checkins=list(session.exec(select(Checkin).where(Checkin.person_id == person_id).order_by(col(Checkin.id)))),
+        answers=list(session.exec(select(Answer).where(Answer.person_id == person_id).order_by(col(Answer.id)))),
+        flags=flag_rows,
+        flag_events=list(session.exec(select(FlagEvent).where(col(FlagEvent.flag_id).in_(flag_ids)).order_by(col(FlagEvent.id)))),
+        ideas=list(session.exec(select(Idea).where(Idea.person_id == person_id).order_by(col(Idea.id)))),
+    )
+
+
+FLAG_OPEN = ("open", "acknowledged")
+
+
+def erase_person(session: Session, person: Person, staff_chats: list[int], now: datetime) -> None:
+    """Delete a partner and everything personal: memberships, consents, check-ins,
+    named answers and ideas cascade with the person row.  Their flags stay for the
+    project's records but lose the link and the partner's words: open ones close
+    as "partner left".  Messages to them, and already-sent alerts about them in
+    ``staff_chats``, are dropped from the outbox."""
+    for flag in list(session.exec(select(Flag).where(Flag.person_id == person.id))):
+        if flag.status in FLAG_OPEN:
+            flag.status, flag.closed_at = "closed", now
+            session.add(FlagEvent(flag_id=flag.id, action="closed", note="partner left", at=now))  # type: ignore[arg-type]
+        flag.person_id, flag.note, flag.updated_at = None, "", now
+        session.execute(
+            update(FlagEvent)
+            .where(FlagEvent.flag_id == flag.id, col(FlagEvent.action).in_(("opened", "evidence")))
+            .values(note="")
+        )
+    session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == person.chat_id))
+    if staff_chats:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.chat_id).in_(staff_chats), col(OutboxMessage.status).in_(("sent", "failed", "uncertain")))
+            .values(payload={})
+        )
+    session.delete(person)
+    session.flush()

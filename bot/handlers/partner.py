@@ -1,12 +1,13 @@
-"""What partners send: /start, consent, answers typed or tapped, anything else."""
+"""What partners send: /start, consent, /help, /settings, /mydata, /forget,
+answers typed or tapped, anything else."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import callbacks, texts
-from bot.conversation import handle_input, reply_fixed
+from bot import callbacks, forget, mydata, settings_chat
+from bot.conversation import handle_input
 from bot.handlers import run, sender_of
 from bot.onboarding import handle_consent, handle_start
 from flows.types import Input
@@ -18,7 +19,38 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run(context, reply_fixed, update.update_id, sender_of(update).chat_id, texts.HELP)
+    await run(context, settings_chat.handle_help, update.update_id, sender_of(update))
+
+
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, settings_chat.handle_settings, update.update_id, sender_of(update), list(context.args or []))
+
+
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, settings_chat.handle_settings, update.update_id, sender_of(update), ["language"])
+
+
+async def settings_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    message_id = query.message.message_id if query.message else None
+    await run(context, settings_chat.handle_tap, update.update_id, sender_of(update), query.data, message_id)
+
+
+async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, mydata.handle_mydata, update.update_id, sender_of(update))
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, forget.ask, update.update_id, sender_of(update))
+
+
+async def forget_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await run(context, forget.decide, update.update_id, sender_of(update), query.data == forget.CONFIRM)
 
 
 async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,61 @@
+"""/forget: a partner leaves and their personal data goes with them.
+
+Asked once with buttons, because it cannot be undone.  Anonymous answers stay
+(nothing links them to anyone); flags stay for the project's records without
+the partner or their words; facilitators hear that a partner left, not who."""
+
+from __future__ import annotations
+
+import logging
+
+from bot import texts
+from bot.conversation import Sender
+from bot.runtime import Runtime
+from bot.telegram_format import plain
+from storage import audit, outbox, people, projects, updates
+
+log = logging.getLogger(__name__)
+
+CONFIRM = "forget:yes"
+CANCEL = "forget:no"
+
+
+def ask(rt: Runtime, update_id: int, sender: Sender) -> None:
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if not updates.claim_update(session, update_id, now):
+            return
+        if people.person_by_telegram_id(session, sender.telegram_user_id) is None:
+            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            return
+        buttons = [[(texts.FORGET_YES_BUTTON, CONFIRM), (texts.FORGET_NO_BUTTON, CANCEL)]]
+        outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.FORGET_CONFIRM, buttons), now)
+
+
+def decide(rt: Runtime, update_id: int, sender: Sender, confirmed: bool) -> None:
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if not updates.claim_update(session, update_id, now):
+            return
+        person = people.person_by_telegram_id(session, sender.telegram_user_id)
+        if person is None:
+            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            return
+        if not confirmed:
+            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.FORGET_KEPT), now)
+            return
+        project_ids = [m.project_id for m in projects.memberships_of(session, person.id, "partner")]  # type: ignore[arg-type]
+        staff = {
+            project_id: [p for p in projects.people_with_role(session, project_id, "facilitator") if p.id != person.id]
+            for project_id in project_ids
+        }
+        people.erase_person(session, person, [p.chat_id for group in staff.values() for p in group], now)
+        audit.forget_actor(session, sender.telegram_user_id)
+        for project_id in project_ids:
+            audit.record(session, "erasure", now, project_id=project_id, detail="a partner left and their data was deleted")
+            project = rt.settings.project(project_id)
+            for facilitator in staff[project_id]:
+                message = plain(texts.PARTNER_LEFT, project_name=project.name if project else project_id)
+                outbox.enqueue(session, facilitator.chat_id, "sendMessage", message, now)
+        outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.FORGOTTEN), now)
+        log.info("a partner erased their data (%d project(s))", len(project_ids))

@@ -1,0 +1,44 @@
+"""Who may do what, and where.  Every staff command asks here first.
+
+Facilitators act only in projects they are active members of; coordinators
+only in projects whose config still names them (leaving the config takes the
+right away at once).  A refusal is polite, says nothing about what exists, and
+is written to the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot import texts
+from bot.conversation import Sender
+from bot.runtime import Runtime
+from bot.telegram_format import plain
+from storage import audit, outbox, people, projects
+
+STAFF_ROLES = ("facilitator", "coordinator")
+
+
+def projects_for(session: Session, rt: Runtime, telegram_user_id: int, role: str) -> list[str]:
+    """Project ids where this person acts in ``role`` (a coordinator may also do what a facilitator does)."""
+    person = people.person_by_telegram_id(session, telegram_user_id)
+    if person is None:
+        return []
+    roles = ("facilitator", "coordinator") if role == "facilitator" else (role,)
+    found: list[str] = []
+    for membership in projects.memberships_of(session, person.id):  # type: ignore[arg-type]
+        project = rt.settings.project(membership.project_id)
+        if membership.role not in roles or membership.status != "active" or project is None:
+            continue
+        if membership.role == "coordinator" and telegram_user_id not in project.coordinators:
+            continue
+        if project.id not in found:
+            found.append(project.id)
+    return found
+
+
+def refuse(session: Session, sender: Sender, command: str, now: datetime, project_id: str | None = None) -> None:
+    """The same kind words whatever the reason; the audit log keeps which command."""
+    audit.record(session, "refused", now, actor=sender.telegram_user_id, project_id=project_id, detail=command)
+    outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_ALLOWED), now)

@@ -1,0 +1,110 @@
+"""/partners for facilitators and /projects for coordinators: only their own projects."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot import digest, roles, texts
+from bot.conversation import Sender
+from bot.runtime import Runtime
+from bot.telegram_format import plain, split_html, text_payload
+from storage import flags, invites, outbox, people, projects, updates
+from storage.models import Membership, Person
+
+
+def handle_partners(rt: Runtime, update_id: int, sender: Sender) -> None:
+    """Name, status and when they last answered; never what they answered anonymously."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if not updates.claim_update(session, update_id, now):
+            return
+        project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "facilitator")
+        if not project_ids:
+            roles.refuse(session, sender, "/partners", now)
+            return
+        rows = people.partners_of_projects(session, project_ids)
+        if not rows:
+            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NO_PARTNERS), now)
+            return
+        blocks: list[str] = []
+        for project_id in project_ids:
+            project = rt.settings.project(project_id)
+            lines = [f"<b>{escape(project.name if project else project_id, quote=False)}</b>"]
+            for person, membership in rows:
+                if membership.project_id == project_id:
+                    last = people.last_answered(session, person.id, project_id)  # type: ignore[arg-type]
+                    when = f"last answered {last:%-d %b %Y}" if last else "no answers yet"
+                    lines.append(f"• {escape(person.first_name, quote=False)}: {_status(person, membership)}; {when}")
+            blocks.append("\n".join(lines))
+        for piece in split_html("\n\n".join(blocks)):
+            outbox.enqueue(session, sender.chat_id, "sendMessage", text_payload(piece), now)
+
+
+def _status(person: Person, membership: Membership) -> str:
+    if membership.status == "pending":
+        return "not yet agreed to take part"
+    if person.status == "unreachable":
+        return "can't be reached (blocked the bot)"
+    if person.paused:
+        return "paused"
+    if person.away_until is not None:
+        return f"away until {person.away_until:%-d %b}"
+    return "active"
+
+
+def handle_projects(rt: Runtime, update_id: int, sender: Sender) -> None:
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if not updates.claim_update(session, update_id, now):
+            return
+        project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "coordinator")
+        if not project_ids:
+            roles.refuse(session, sender, "/projects", now)
+            return
+        lines = []
+        for project_id in project_ids:
+            project = rt.settings.project(project_id)
+            partners = [m for _, m in people.partners_of_projects(session, [project_id]) if m.status == "active"]
+            lines.append(
+                f"<b>{escape(project.name if project else project_id, quote=False)}</b> ({escape(project_id, quote=False)}): "
+                f"{len(partners)} partner(s), "
+                f"{len(projects.people_with_role(session, project_id, 'facilitator'))} facilitator(s), "
+                f"{len(flags.open_flags_for_projects(session, [project_id]))} open need(s), "
+                f"{invites.open_invites(session, project_id, now)} unused invite(s)"
+            )
+        outbox.enqueue(session, sender.chat_id, "sendMessage", text_payload("\n".join(lines)), now)
+
+
+def handle_flags(rt: Runtime, update_id: int, sender: Sender) -> None:
+    """The open flags of the facilitator's projects, each with its action buttons."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if not updates.claim_update(session, update_id, now):
+            return
+        project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "facilitator")
+        if not project_ids:
+            roles.refuse(session, sender, "/flags", now)
+            return
+        rows = flags.open_flags_for_projects(session, project_ids)
+        if not rows:
+            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NO_OPEN_FLAGS), now)
+            return
+        views = [digest.view_of(session, flag, person, now, rt.settings) for flag, person in rows]
+        html = digest.environment(rt.settings.digest.templates).get_template("alert.html.j2").render(
+            project_name="Your projects", flags=views, now=now
+        )
+        for payload in digest.with_buttons(html, session):
+            outbox.enqueue(session, sender.chat_id, "sendMessage", payload, now)
+
+
+def handle_digest(rt: Runtime, update_id: int, sender: Sender) -> None:
+    """The facilitator's digest now, as their scheduled one would be."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        if not updates.claim_update(session, update_id, now):
+            return
+        person = people.person_by_telegram_id(session, sender.telegram_user_id)
+        if person is None or not roles.projects_for(session, rt, sender.telegram_user_id, "facilitator"):
+            roles.refuse(session, sender, "/digest", now)
+            return
+        digest.queue_digest(session, person, digest.digest_for(session, rt, person, now), now)
