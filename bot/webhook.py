@@ -1,0 +1,93 @@
+"""Webhook mode: an aiohttp endpoint that stores each update before answering 200.
+
+PTB's own webhook server answers 200 and then queues the update in memory, so a
+crash right after the answer loses it.  Here the answer waits for the inbox row
+to be committed; the inbox worker (bot/inbox.py) processes it afterwards.  Several
+processes may listen on one address (SO_REUSEPORT) or behind a proxy: any of them
+may store an update and any of them may process it."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Update
+
+from bot.inbox import InboxWorker
+from bot.runtime import Runtime
+from bot.update_processor import ordering_key
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@dataclass(frozen=True)
+class WebhookOptions:
+    """``checkin run --webhook``: where to listen, the public URL Telegram posts to, the shared secret."""
+
+    host: str
+    port: int
+    url: str
+    secret: str
+
+    @property
+    def path(self) -> str:
+        """Listen on the public URL's path, so a proxy may pass requests through unchanged."""
+        return urlsplit(self.url).path or "/"
+
+
+class WebhookServer:
+    def __init__(self, options: WebhookOptions, rt: Runtime, worker: InboxWorker) -> None:
+        self.options = options
+        self.rt = rt
+        self.worker = worker
+        self._runner: web.AppRunner | None = None
+        self.port = options.port
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(self.options.path, self._receive)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        # reuse_port: several worker processes may share one --listen address
+        site = web.TCPSite(self._runner, self.options.host, self.options.port, reuse_port=True)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        log.info("webhook listening on %s:%d%s", self.options.host, self.port, self.options.path)
+
+    async def stop(self) -> None:
+        """Stop accepting; Telegram retries whatever it could not deliver."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.options.secret.encode()):
+            return web.Response(status=403)
+        try:
+            payload: Any = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            return web.Response(status=400)
+        chat_id = ordering_key(Update.de_json(payload, None))
+        try:
+            await asyncio.to_thread(self._store, payload, chat_id)
+        except Exception:
+            log.exception("could not store update %s; Telegram will retry", payload["update_id"])
+            return web.Response(status=500)
+        self.worker.wake()
+        return web.Response(status=200)
+
+    def _store(self, payload: dict[str, Any], chat_id: int | None) -> None:
+        with self.rt.db.session() as session:
+            if not inbox.store(session, payload["update_id"], chat_id, payload, self.rt.clock.now()):
+                log.info("update %s was already stored; ignoring the repeat", payload["update_id"])

@@ -1,0 +1,93 @@
+"""The webhook inbox: updates stored before Telegram gets its 200, claimed by
+workers one chat at a time in update order.
+
+A row goes pending -> processing -> done | failed.  ``claimed_at`` is the
+lease: a row left in ``processing`` by a process that died is claimed again
+once the lease is over (the processed-update table then stops a second effect).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from storage.models import InboxUpdate
+
+#: any fixed number: the PostgreSQL advisory lock that serialises inbox claims
+CLAIM_LOCK_KEY = 0x1B0C_5EED
+
+
+def store(session: Session, update_id: int, chat_id: int | None, payload: dict[str, Any], now: datetime) -> bool:
+    """Insert the update unless its id is already there.  False for a redelivery."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(InboxUpdate)
+        .values(update_id=update_id, chat_id=chat_id, payload=payload, status="pending", attempts=0, received_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list[InboxUpdate]:
+    """Mark up to ``limit`` updates ``processing`` for this process, lowest id first.
+
+    A chat with an update in another live claim is skipped, so one chat's
+    updates are never handled by two workers at once and keep their order.  The
+    claim is one UPDATE statement, atomic on SQLite; on PostgreSQL the claims of
+    all processes are serialised by a transaction-scoped advisory lock (held for
+    the milliseconds of this statement), because row locks (SKIP LOCKED) lock
+    rows, not chats: two processes could each take a different update of the
+    same chat."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+    expired = now - lease
+    busy = select(InboxUpdate.chat_id).where(
+        InboxUpdate.status == "processing", col(InboxUpdate.claimed_at) > expired, col(InboxUpdate.chat_id).is_not(None)
+    )
+    claimable = (
+        select(InboxUpdate.update_id)
+        .where(
+            or_(InboxUpdate.status == "pending", and_(InboxUpdate.status == "processing", col(InboxUpdate.claimed_at) <= expired)),
+            or_(col(InboxUpdate.chat_id).is_(None), col(InboxUpdate.chat_id).not_in(busy)),
+        )
+        .order_by(col(InboxUpdate.update_id))
+        .limit(limit)
+    )
+    rows = session.execute(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.update_id).in_(claimable.scalar_subquery()))
+        .values(status="processing", claimed_at=now, attempts=InboxUpdate.attempts + 1)
+        .returning(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.payload, InboxUpdate.attempts)
+    ).all()
+    claimed = [
+        InboxUpdate(update_id=r.update_id, chat_id=r.chat_id, payload=r.payload, attempts=r.attempts, status="processing", claimed_at=now)
+        for r in rows
+    ]
+    return sorted(claimed, key=lambda row: row.update_id)
+
+
+def finish(session: Session, update_ids: list[int], claimed_at: datetime, status: str = "done") -> None:
+    """Settle updates this process claimed; a claim that expired and was taken over is left alone."""
+    session.execute(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.update_id).in_(update_ids), InboxUpdate.status == "processing", InboxUpdate.claimed_at == claimed_at)
+        .values(status=status)
+    )
+
+
+def purge_done(session: Session, before: datetime) -> int:
+    """Forget handled updates older than ``before``: the claim stays an index range scan."""
+    result = session.execute(delete(InboxUpdate).where(InboxUpdate.status == "done", InboxUpdate.received_at < before))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Updates by status, for tests and benchmarks."""
+    rows = session.exec(select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status)).all()
+    return {status: n for status, n in rows}
