@@ -2,38 +2,60 @@
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
-from bot import scheduler
+from bot import flood, invites, scheduler, settings_chat
 from bot.errors import on_error
-from bot.handlers import controls, partner, staff
+from bot.handlers import controls, flags, partner, staff
 from bot.runtime import Runtime
+from bot.update_processor import PerChatUpdateProcessor
 
 
 def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
-    builder = ApplicationBuilder().token(rt.settings.token)
+    # different partners concurrently, each partner's updates in order (bot/update_processor.py)
+    builder = ApplicationBuilder().token(rt.settings.token).concurrent_updates(PerChatUpdateProcessor())
     if rt.settings.telegram.base_url:
         builder = builder.base_url(rt.settings.telegram.base_url)
     application = builder.build()
     application.bot_data["runtime"] = rt
 
+    application.bot_data[flood.BOT_DATA_KEY] = flood.FloodGuard()
+    application.add_handler(TypeHandler(Update, flood.guard), group=-2)  # first of all
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", partner.start, filters=private))
     application.add_handler(CommandHandler("help", partner.help_command, filters=private))
     application.add_handler(CommandHandler("reload", staff.reload_command, filters=private))
+    application.add_handler(CommandHandler("invite", staff.invite, filters=private))
+    application.add_handler(CommandHandler("projects", staff.projects, filters=private))
+    application.add_handler(CommandHandler("partners", staff.partners, filters=private))
+    application.add_handler(CommandHandler("flags", staff.flags_command, filters=private))
+    application.add_handler(CommandHandler("digest", staff.digest_command, filters=private))
+    application.add_handler(CommandHandler("settings", partner.settings, filters=private))
+    application.add_handler(CommandHandler("language", partner.language, filters=private))
+    application.add_handler(CommandHandler("mydata", partner.my_data, filters=private))
+    application.add_handler(CommandHandler("forget", partner.forget_command, filters=private))
     application.add_handler(CommandHandler("pause", controls.pause, filters=private))
     application.add_handler(CommandHandler("resume", controls.resume, filters=private))
     application.add_handler(CommandHandler("away", controls.away, filters=private))
     application.add_handler(CommandHandler("snooze", controls.snooze, filters=private))
+    application.add_handler(CommandHandler("idea", flags.idea, filters=private))
+    application.add_handler(CallbackQueryHandler(flags.tapped, pattern=r"^(f|fu|i):"))
+    # group -1 runs first: a note or idea the bot is waiting for never reaches the check-in
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, flags.awaited_text), group=-1)
     application.add_handler(CallbackQueryHandler(partner.consent, pattern=r"^consent:"))
     application.add_handler(CallbackQueryHandler(partner.tapped, pattern=r"^a:"))
+    application.add_handler(CallbackQueryHandler(partner.settings_tapped, pattern=rf"^{settings_chat.PREFIX}"))
+    application.add_handler(CallbackQueryHandler(partner.forget_tapped, pattern=r"^forget:"))
+    application.add_handler(CallbackQueryHandler(staff.invite_tapped, pattern=rf"^{invites.CALLBACK_PREFIX}"))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, partner.typed))
     application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, partner.other))
     application.add_error_handler(on_error)

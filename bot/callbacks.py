@@ -33,3 +33,46 @@ def parse_answer(data: str) -> AnswerTap | None:
     if len(parts) != 4 or parts[0] != "a" or not parts[1].isdigit():
         return None
     return AnswerTap(int(parts[1]), parts[2], parts[3])
+
+
+#: a facilitator's button on a flag: ``f:<action>:<flag id>``
+FLAG_ACTIONS = {"ack": "acknowledged", "res": "resolved", "wf": "wont_fix"}
+#: a partner's answer to "is it sorted now?": ``fu:<flag id>:<y|n>``
+#: a facilitator's outcome for an idea: ``i:<outcome>:<idea id>``
+IDEA_OUTCOMES = {"ad": "adopted", "ch": "changed", "no": "not_taken_up"}
+
+
+@dataclass(frozen=True)
+class Tap:
+    """A staff or follow-up button: what kind, which choice, about which row."""
+
+    kind: str  # f | fu | i
+    choice: str
+    subject_id: int
+
+
+def flag_data(action: str, flag_id: int) -> str:
+    return f"f:{action}:{flag_id}"
+
+
+def follow_up_data(flag_id: int, met: bool) -> str:
+    return f"fu:{flag_id}:{'y' if met else 'n'}"
+
+
+def idea_data(outcome: str, idea_id: int) -> str:
+    return f"i:{outcome}:{idea_id}"
+
+
+def parse_tap(data: str) -> Tap | None:
+    """None for data that is none of these (or was tampered with)."""
+    parts = data.split(":")
+    if len(parts) != 3:
+        return None
+    kind = parts[0]
+    if kind == "f" and parts[1] in FLAG_ACTIONS and parts[2].isdigit():
+        return Tap(kind, parts[1], int(parts[2]))
+    if kind == "i" and parts[1] in IDEA_OUTCOMES and parts[2].isdigit():
+        return Tap(kind, parts[1], int(parts[2]))
+    if kind == "fu" and parts[1].isdigit() and parts[2] in ("y", "n"):
+        return Tap(kind, parts[2], int(parts[1]))
+    return None

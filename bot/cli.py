@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.audit import parse_since, parse_span, redact_token_in_logs
 from bot.clock import ShiftedClock
 from bot.config import ConfigError, FlowSettings, Settings, load_settings
 from bot.reload import problem_lines, reload_from_signal, summary_lines
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("CHECKIN_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and the URL contains the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # and in case anything else logs it (an exception text, a debug level), the token is masked everywhere
+    redact_token_in_logs(os.environ.get("TELEGRAM_BOT_TOKEN", ""))
     try:
         return int(args.handler(args) or 0)
     except (ConfigError, SchemaOutOfDate) as error:
@@ -66,8 +69,45 @@ def _parser() -> argparse.ArgumentParser:
     invite = commands.add_parser("invite", help="print a single-use invite link for a project")
     invite.add_argument("--project", required=True, help="project id from the config")
     invite.add_argument("--role", choices=["partner", "facilitator"], default="partner")
-    invite.add_argument("--expires", type=int, default=7, metavar="DAYS", help="days the link stays valid (default 7)")
+    invite.add_argument("--expires", type=_span, default=timedelta(days=7), metavar="SPAN", help="how long the link stays valid: 7d, 12h, 2w; a plain number is days (default 7d)")
+    invite.add_argument("--uses", type=_positive, default=1, help="how many people may join with it (default 1)")
     invite.set_defaults(handler=_invite)
+
+    partners = commands.add_parser("partners", help="import partners from CSV (as invite links), or export them")
+    partner_commands = partners.add_subparsers(required=True, metavar="TASK")
+    import_ = partner_commands.add_parser("import", help="one invite link per CSV row (columns: name, project[, role, expires])")
+    import_.add_argument("file", type=Path, metavar="FILE.csv")
+    import_.add_argument("--output", type=Path, help="where to write names with their links (default FILE-links.csv)")
+    import_.add_argument("--expires", type=_span, default=timedelta(days=14), metavar="SPAN", help="default validity of each link (default 14d)")
+    import_.set_defaults(handler=_partners_import)
+    export = partner_commands.add_parser("export", help="partners, status and when they last answered, as CSV")
+    export.add_argument("--project", action="append", help="only this project (repeatable; default all)")
+    export.add_argument("--output", type=Path, help="file to write (default: print it)")
+    export.set_defaults(handler=_partners_export)
+
+    audit = commands.add_parser("audit", help="refused role checks, data exports, erasures, invites and flag changes")
+    audit.add_argument("--since", help="a date (2026-11-01) or a span back from now (7d, 12h)")
+    audit.set_defaults(handler=_audit)
+
+    digest = commands.add_parser("digest", help="a facilitator's digest, rendered in the terminal")
+    digest.add_argument("--facilitator", required=True, type=int, metavar="ID", help="their Telegram user id")
+    digest.add_argument("--dry-run", action="store_true", required=True, help="show it here; send nothing")
+    digest.add_argument("--chart", type=Path, metavar="FILE", help="also write the trend chart (PNG) to this file")
+    digest.set_defaults(handler=_digest)
+
+    flags_ = commands.add_parser("flags", help="list or export flags (unmet needs), for reporting")
+    flag_commands = flags_.add_subparsers(required=True, metavar="TASK")
+    for name, help_text in (("list", "flags as a table"), ("export", "flags as CSV, no partner text")):
+        task = flag_commands.add_parser(name, help=help_text)
+        task.add_argument("--project", action="append", help="project id (repeat for several; default all)")
+        task.add_argument("--status", action="append", choices=["open", "acknowledged", "resolved", "wont_fix", "closed"], help="repeatable")
+        task.add_argument("--need", help="payment, expenses, access, support, trust, influence, capacity, safety or other")
+        task.add_argument("--since", type=date.fromisoformat, help="opened on or after this day, YYYY-MM-DD")
+        task.add_argument("--until", type=date.fromisoformat, help="opened before this day, YYYY-MM-DD")
+        if name == "export":
+            task.add_argument("--format", choices=["csv"], default="csv")
+            task.add_argument("--output", type=Path, metavar="FILE", help="file to write (default: print it)")
+        task.set_defaults(handler=_flags, task=name)
 
     activity = commands.add_parser("activity", help="record sessions that after-activity check-ins follow")
     activity_commands = activity.add_subparsers(required=True, metavar="TASK")
@@ -107,7 +147,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(Path(args.config))
+    settings = load_settings(Path(args.config))
+    redact_token_in_logs(settings.token)
+    return settings
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -181,9 +223,75 @@ def _invite(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.project(args.project) is None:
         return _unknown_project(args, settings)
-    link, code = asyncio.run(create_invite_link(settings, args.project, args.role, timedelta(days=args.expires)))
+    link, code = asyncio.run(create_invite_link(settings, args.project, args.role, args.expires, args.uses))
     print(link)
-    print(f"code: {code}")
+    print(f"code: {code} (expires {datetime.now(UTC) + args.expires:%Y-%m-%d %H:%M} UTC, {args.uses} use(s))")
+    return 0
+
+
+def _span(text: str) -> timedelta:
+    span = parse_span(text)
+    if span is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a span like 7d, 12h or 2w")
+    return span
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _partners_import(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bot.invites import bot_username
+    from bot.people_csv import import_partners
+
+    settings = _settings(args)
+    output = args.output or args.file.with_name(f"{args.file.stem}-links.csv")
+    console = Console(stderr=True)
+    problems = import_partners(settings, args.file, output, args.expires, asyncio.run(bot_username(settings)), console)
+    if problems:
+        for problem in problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"Nothing imported: {len(problems)} row(s) need fixing first.", file=sys.stderr)
+        return 1
+    print(f"Invite links written to {output}. Send each person their own link; it works once.")
+    return 0
+
+
+def _partners_export(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bot.people_csv import export_partners
+
+    settings = _settings(args)
+    for project_id in args.project or []:
+        if settings.project(project_id) is None:
+            args.project = project_id
+            return _unknown_project(args, settings)
+    text = export_partners(settings, args.project or [p.id for p in settings.projects], Console(stderr=True))
+    if args.output is None:
+        print(text, end="")
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output}.", file=sys.stderr)
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from bot.audit import audit_lines
+
+    since = None
+    if args.since:
+        try:
+            since = parse_since(args.since, datetime.now(UTC))
+        except ValueError:
+            print(f"--since {args.since!r}: use a date like 2026-11-01 or a span like 7d.", file=sys.stderr)
+            return 2
+    lines = audit_lines(_settings(args), since)
+    print("\n".join(lines) if lines else "Nothing recorded in that time.")
     return 0
 
 
@@ -191,6 +299,42 @@ def _unknown_project(args: argparse.Namespace, settings: Settings) -> int:
     known = ", ".join(p.id for p in settings.projects) or "none"
     print(f"No project {args.project!r} in {args.config} (projects: {known}).", file=sys.stderr)
     return 2
+
+
+def _digest(args: argparse.Namespace) -> int:
+    from bot.flag_actions import render_digest_dry_run
+
+    text, chart = render_digest_dry_run(_settings(args), args.facilitator)
+    print(text)
+    if args.chart is not None and chart is not None:
+        args.chart.write_bytes(chart)
+        print(f"Wrote the chart to {args.chart}.", file=sys.stderr)
+    elif args.chart is not None:
+        print("No chart: not enough answers yet.", file=sys.stderr)
+    return 0
+
+
+def _flags(args: argparse.Namespace) -> int:
+    from bot.flag_actions import flags_csv, flags_table
+
+    settings = _settings(args)
+    for project_id in args.project or []:
+        if settings.project(project_id) is None:
+            args.project = project_id
+            return _unknown_project(args, settings)
+    since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
+    until = datetime.combine(args.until, datetime.min.time(), UTC) if args.until else None
+    query = {"project_ids": args.project, "statuses": args.status, "need": args.need, "opened_from": since, "opened_to": until}
+    if args.task == "list":
+        print(flags_table(settings, **query))
+        return 0
+    text = flags_csv(settings, **query)
+    if args.output is None:
+        print(text, end="")
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output}.", file=sys.stderr)
+    return 0
 
 
 def _activity_add(args: argparse.Namespace) -> int:

@@ -88,6 +88,14 @@ class FlagSettings(_Strict):
     #: hours to acknowledge a flag, by severity; past it the flag goes to the coordinators
     sla_hours: dict[str, float] = Field(default_factory=lambda: {"urgent": 2.0, "high": 48.0, "low": 168.0})
 
+    @field_validator("sla_hours")
+    @classmethod
+    def _known_severities(cls, hours: dict[str, float]) -> dict[str, float]:
+        unknown = [name for name in hours if name not in ("info", "low", "high", "urgent")]
+        if unknown or any(value <= 0 for value in hours.values()):
+            raise ValueError("use severities info, low, high, urgent with hours above 0")
+        return hours
+
 
 class SafetySettings(_Strict):
     #: words or phrases in a typed answer that alert facilitators at once (whole words,
@@ -107,7 +115,8 @@ class DigestPerson(_Strict):
 
 
 class DigestSettings(_Strict):
-    #: default schedule, in the facilitator's time zone (their project's until they set one)
+    #: default schedule, in the facilitator's time zone (their project's until they set one);
+    #: no days: no scheduled digests (alerts still come)
     days: list[str] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
     time: dt.time = dt.time(9, 0)
     #: facilitators with their own schedule
@@ -122,6 +131,14 @@ class DigestSettings(_Strict):
     quiet_days: int = Field(default=30, ge=1)
     #: a folder of Jinja2 templates that override bot/templates (digest.html.j2, alert.html.j2)
     templates: Path | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _known_days(cls, days: list[str]) -> list[str]:
+        unknown = [day for day in days if day not in DAYS]
+        if unknown:
+            raise ValueError(f"unknown day(s) {unknown}; use {', '.join(DAYS)}")
+        return days
 
 
 def parse_window(text: str) -> tuple[dt.time, dt.time]:

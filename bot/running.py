@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.audit import redact_token_in_logs
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.flow_registry import FlowRegistry
@@ -68,6 +69,7 @@ async def start_bot(
     settings: Settings, clock: Clock | None = None, *, poll_timeout: int = 10, webhook: WebhookOptions | None = None
 ) -> RunningBot:
     """Start polling, or serve a webhook.  Raises SchemaOutOfDate or FlowError before touching Telegram."""
+    redact_token_in_logs(settings.token)
     runtime = prepare_runtime(settings, clock)
     application = build_application(runtime)
     await application.initialize()

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from telegram.ext import ContextTypes
 
-from bot import pacing
+from bot import digest, flag_actions, ideas, pacing
 from bot.conversation import begin_checkin
 from bot.runtime import Runtime
 from storage import checkins
@@ -45,5 +45,8 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     now: datetime = rt.clock.now()
     queued = await asyncio.to_thread(pacing.keep_pace, rt, now, context.bot_data[SEEN_UNTIL])
     context.bot_data[SEEN_UNTIL] = now
+    queued += await asyncio.to_thread(flag_actions.escalate_overdue, rt)
+    queued += await asyncio.to_thread(digest.send_due_digests, rt)
+    queued += await asyncio.to_thread(ideas.send_monthly_summaries, rt)
     if await asyncio.to_thread(start_due_checkins, rt) or queued:
         rt.wake_outbox()

@@ -30,12 +30,26 @@ def plain(text: str, buttons: list[list[tuple[str, str]]] | None = None, **value
     return text_payload(html_text, buttons)
 
 
-def prompt_payload(prompt: Prompt, checkin_id: int) -> dict[str, Any]:
+def prompt_payload(prompt: Prompt, checkin_id: int, plain_text: bool = False) -> dict[str, Any]:
+    """``plain_text`` (an access need): no keyboard; the options are numbered in
+    the text and typing the number works like a tap (see bot.conversation)."""
+    if plain_text and prompt.buttons:
+        return text_payload(escape(prompt.text + "\n\n" + typeable_options(prompt), quote=False))
     rows = [
         [(button.label, callbacks.answer_data(checkin_id, prompt.step_id or "", button.value)) for button in row]
         for row in prompt.buttons
     ]
     return text_payload(escape(prompt.text, quote=False), rows)
+
+
+def typeable_options(prompt: Prompt) -> str:
+    """Numbered options, or for a scale the numbers to type."""
+    flat = [button for row in prompt.buttons for button in row]
+    scale = [button.label for button in flat if button.label.isdigit()]
+    if scale:
+        extra = " Or type skip." if len(scale) < len(flat) else ""
+        return f"Type a number from {scale[0]} to {scale[-1]}.{extra}"
+    return "\n".join(f"{number}. {button.label}" for number, button in enumerate(flat, 1)) + "\nType the number of your answer."
 
 
 def split_html(html_text: str, limit: int = MESSAGE_MAX_CHARS) -> list[str]:

@@ -36,7 +36,23 @@ HELP = (
     "/pause — no check-ins until you send /resume\n"
     "/resume — start check-ins again\n"
     "/away and the day you're back (year-month-day) — no check-ins until then\n"
-    "/snooze — not now: ask me again later"
+    "/snooze — not now: ask me again later\n"
+    "/settings — when I message you, your time zone, language and what helps you\n"
+    "/language — the language I use\n"
+    "/mydata — see everything I keep about you, with a file of all of it\n"
+    "/forget — leave, and I delete what I keep about you"
+)
+STAFF_HELP = (
+    "For staff:\n"
+    "/flags — open needs in your projects\n"
+    "/digest — a summary now\n"
+    "/partners — your projects' partners and when they last answered"
+)
+COORDINATOR_HELP = (
+    "For coordinators:\n"
+    "/invite — a new invite link (add facilitator for a staff link)\n"
+    "/projects — your projects at a glance\n"
+    "/reload — load changed question flows"
 )
 PAUSED = (
     "Paused. I won't send any check-ins until you send /resume. "
@@ -62,3 +78,69 @@ RELOAD_REFUSED = (
     "I haven't changed anything: check-ins keep using the flows from before. "
     "Please fix these problems and send /reload again."
 )
+NOT_ALLOWED = RELOAD_NOT_ALLOWED
+CONSENT_AGAIN = "I've changed how I look after what you tell me. Please read it below. Check-ins wait until you say it's OK."
+CONSENT_AGAIN_DECLINED = (
+    "That's fine. I won't send check-ins or keep anything new. "
+    "Send /start to read it again, or /forget if you'd like me to delete what I have."
+)
+MYDATA_FILE_CAPTION = "Everything I keep about you, in one file."
+FORGET_CONFIRM = (
+    "Do you want to leave? I'll delete your name, your settings and your answers, "
+    "and tell the team that a partner has left, without saying who or why. "
+    "Anonymous answers stay, because nothing links them to you. This can't be undone."
+)
+FORGET_YES_BUTTON = "Yes, delete it all"
+FORGET_NO_BUTTON = "No, keep me in"
+FORGOTTEN = (
+    "Done. I've deleted what I kept about you. Thank you for everything you gave. "
+    "If you ever want to come back, a new invite link starts afresh."
+)
+FORGET_KEPT = "Good. Nothing has changed. I'm glad you're staying."
+PARTNER_LEFT = "A partner has left {project_name} and asked me to delete their data. Any open needs they had are now closed."
+FLOODED = (
+    "You've sent me a lot of messages very quickly, so I'm taking a one-minute break. "
+    "Anything you send in that minute I won't see, so please send it again after."
+)
+INVITE_WHICH_PROJECT = "Which project is the invite for?"
+INVITE_LINK = "Here's an invite link for {project_name} ({role}). It works once and expires on {expires}:\n{link}"
+NO_PARTNERS = "There are no partners in your projects yet."
+SETTINGS_MENU = "Your settings. Tap one to change it:\n\n{summary}"
+SETTINGS_PICK = "{question}\nTap an option. For several choices, tap each, then Done."
+SETTINGS_SAVED = "Saved. Thank you.\n\n{summary}"
+SETTINGS_TIMEZONE = "To change your time zone, send /settings timezone and your town or city, for example: /settings timezone London"
+SETTINGS_TIMEZONE_UNKNOWN = "Sorry, I don't know that place. Try a big city near you, or a name like Europe/London."
+SETTINGS_DONE_BUTTON = "Done"
+SETTINGS_BACK_BUTTON = "Back"
+
+# -- flags, digests and closing the loop (bot/flag_actions.py, bot/ideas.py) --
+FLAG_NOT_YOURS = "Sorry, only the facilitators of that project can change this. Nothing has been changed."
+FLAG_GONE = "That one has been dealt with already. Thank you."
+FLAG_ACKNOWLEDGED = "Thanks. #{flag_id} is acknowledged: the others can see you've got it."
+ASK_RESOLVE_NOTE = (
+    "What should I tell {first_name} about #{flag_id}? A sentence or two in plain words, "
+    "as you'd say it to them. I'll send it as it is. (Type cancel to stop.)"
+)
+ASK_WONT_FIX_REASON = (
+    "Why can't this be done? A sentence in plain words: {first_name} will see it, "
+    "so they know they were heard. (Type cancel to stop.)"
+)
+PROMPT_CANCELLED = "OK, nothing changed."
+FLAG_RESOLVED = "Done. #{flag_id} is resolved and I've passed your note to {first_name}."
+FLAG_WONT_FIX = "Done. #{flag_id} is closed, and I've told {first_name} why."
+YOU_SAID_WE_DID = "You told us about something you needed ({need}). Here's what {project_name} has done:\n\n{note}\n\nThank you for speaking up. It makes a difference."
+WE_CANNOT = "You told us about something you needed ({need}). I'm sorry: {project_name} can't do this right now. Here's why:\n\n{note}\n\nThank you for telling us. You can always raise it again."
+FOLLOW_UP_QUESTION = "Before we start: you told us about something you needed ({need}), and the team said it's been sorted. Is it sorted for you now?"
+FOLLOW_UP_YES = "Yes, it's sorted"
+FOLLOW_UP_NO = "No, not yet"
+FOLLOW_UP_MET = "That's good to hear. Thank you for letting us know."
+FOLLOW_UP_NOT_MET = "I'm sorry it's still not right. I've told the team again, and someone will get back to you."
+ESCALATED_HEADER = "These needs have waited longer than they should for someone to pick them up:"
+IDEA_ASK = "I'd love to hear it. Type your idea or suggestion in your next message."
+IDEA_THANKS = "Thank you, {first_name}. I've passed your idea to the team, and I'll let you know what comes of it."
+IDEA_NOT_A_PARTNER = "Ideas come from partners of a project. If you're a partner, please use your invite link first."
+ASK_IDEA_NOTE = "What happened with idea #{idea_id}? A sentence in plain words: {first_name} will see it. (Type cancel to stop.)"
+IDEA_RECORDED = "Thank you. I'll tell {first_name} in their monthly summary."
+IDEA_SUMMARY_HEADER = "Here's what came of your ideas this month, {first_name}:"
+
+NO_OPEN_FLAGS = "No open needs in your projects right now."

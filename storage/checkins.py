@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, Checkin, FlowVersion, Person
+from storage.upsert import upsert
 
 ACTIVE = "active"
 SCHEDULED = "scheduled"
@@ -214,13 +215,10 @@ def answers_of_checkin(session: Session, checkin_id: int) -> list[Answer]:
 
 
 def remember_flow_version(session: Session, flow_id: str, version: str, source: str) -> None:
-    """Keep the source of every flow version that a check-in may use."""
-    exists = session.exec(
-        select(FlowVersion.id).where(FlowVersion.flow_id == flow_id, FlowVersion.version == version)
-    ).first()
-    if exists is None:
-        session.add(FlowVersion(flow_id=flow_id, version=version, source=source))
-        session.flush()
+    """Keep the source of every flow version that a check-in may use.  Several
+    processes may start at once: an insert that finds the row there does nothing."""
+    values = {"flow_id": flow_id, "version": version, "source": source, "loaded_at": datetime.now(UTC)}
+    upsert(session, FlowVersion, ["flow_id", "version"], values, update=[])
 
 
 def flow_source(session: Session, flow_id: str, version: str) -> str | None:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from storage.models import Membership, Person, Project
+from storage.upsert import upsert
 
 
 def sync_project(session: Session, project_id: str, name: str, timezone: str) -> None:
-    """Make the project row match the config."""
-    project = session.get(Project, project_id)
-    if project is None:
-        session.add(Project(id=project_id, name=name, timezone=timezone))
-    else:
-        project.name, project.timezone = name, timezone
-    session.flush()
+    """Make the project row match the config (safe when two processes start at once)."""
+    upsert(session, Project, ["id"], {"id": project_id, "name": name, "timezone": timezone}, ["name", "timezone"])
+    session.expire_all()  # a Project loaded earlier in this session must show the new values
 
 
 def get_project(session: Session, project_id: str) -> Project | None:

@@ -85,6 +85,7 @@ def make_settings(database_url: str, facilitator_id: int, sandbox: Sandbox, **sc
             "storage": {"url": database_url},
             "flows": {"directory": str(LIBRARY)},
             "scheduler": {"tick_seconds": 0.2, **scheduler},
+            "digest": {"days": []},  # off unless a test turns it on (tests/e2e/test_digest.py)
             "projects": [
                 {
                     "id": PROJECT,

@@ -140,7 +140,9 @@ async def test_two_processes_never_send_the_same_check_in(database_url: str, tmp
         ]
         bots = [await _start_bot(config) for config in configs]
         try:
-            await asyncio.sleep(1.0)  # both running before anything is due: they race for every row
+            # both running before anything is due, so they race for every row
+            both_polling = lambda: all(s.world.call_counts["getUpdates"] > 1 for s in (first, second))  # noqa: E731
+            await _until(both_polling, 30, "both bots are polling")
             seed_partners(db, users, datetime.now(UTC))
             await _until(lambda: _round_done(db), 60, "the round completes")
         finally:
