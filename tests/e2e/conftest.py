@@ -72,6 +72,17 @@ class Harness:
             message = await self.next_message(user, message)
         return message
 
+    async def message_containing(self, user: dict[str, Any], after: dict[str, Any] | int, text: str, within: int = 5) -> dict[str, Any]:
+        """The next bot message containing ``text``, allowing a few others first
+        (a check-in that came due at the same moment, say)."""
+        message = await self.next_message(user, after)
+        for _ in range(within - 1):
+            if text in message["text"]:
+                break
+            message = await self.next_message(user, message)
+        assert text in message["text"], message["text"]
+        return message
+
     async def quiet(self, user: dict[str, Any], after: dict[str, Any] | int, seconds: float = 1.0) -> None:
         """Assert the bot says nothing more in this chat for a while."""
         with pytest.raises(TimeoutError):
