@@ -140,6 +140,29 @@ async def test_plain_text_partner_types_numbers_instead_of_tapping(harness: Harn
         assert session.exec(select(Answer).where(Answer.step_id == "paid")).one().value == "yes"
 
 
+async def test_fewer_questions_skips_the_optional_ones(harness: Harness) -> None:
+    rig = harness
+    sam, welcome = await rig.join("Sam")
+    with rig.db.session() as session:
+        person = session.exec(select(Person).where(Person.telegram_user_id == sam["id"])).one()
+        person.access_needs = ["fewer"]
+    rig.clock.advance(timedelta(days=8))
+    paid = await rig.next_question(sam, welcome)
+    await rig.client.press_button(sam["id"], paid["message_id"], label="Not yet")
+    expenses = await rig.next_question(sam, paid)  # the optional "tell us more" is not asked
+    assert "spent" in expenses["text"]
+    await rig.client.press_button(sam["id"], expenses["message_id"], label="Yes")
+    heard = await rig.next_question(sam, expenses)
+    await rig.client.press_button(sam["id"], heard["message_id"], label="4")
+    outro = await rig.next_message(sam, heard)  # nor is the optional last question
+    assert "Thank you" in outro["text"]
+    with rig.db.session() as session:
+        answers = {a.step_id: a for a in session.exec(select(Answer))}
+        assert answers["payment_detail"].skipped and answers["anything_else"].skipped
+        assert answers["paid"].value == "no"  # the flag still opens on what they did answer
+        assert session.exec(select(Checkin).where(Checkin.status == "completed")).one()
+
+
 async def test_settings_buttons_write_the_profile_columns(harness: Harness) -> None:
     rig = harness
     sam, welcome = await rig.join("Sam")
