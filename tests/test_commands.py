@@ -114,3 +114,35 @@ def test_demo_shows_the_flag_reaching_the_facilitator() -> None:
     assert "Sam tapped: Not yet" in partner
     assert "Payment (high)" in facilitator and "Sam" in facilitator
     assert "Telegram rule violations in this run: 0" in result.stdout
+
+
+def test_activity_add_schedules_after_activity_checkins(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from storage import people, projects
+    from storage.models import Checkin
+
+    config = _config(tmp_path)
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '[[projects.schedules]]\nflow = "after-activity"\ncadence = "after_activity"\ndays_after = 1\ntime = "18:00"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    database = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    with database.session() as session:
+        projects.sync_project(session, "carers", "Carers' Voice", "Europe/London")
+        sam = people.upsert_person(session, 7001, 7001, "Sam")
+        projects.ensure_membership(session, sam.id, "carers", "partner", "active")  # type: ignore[arg-type]
+    held_on = date.today() + timedelta(days=3)
+    assert main(["--config", str(config), "activity", "add", "--project", "carers", "--date", held_on.isoformat()]) == 0
+    assert "scheduled for 1 partner" in capsys.readouterr().out
+    with database.session() as session:
+        [checkin] = session.exec(select(Checkin)).all()
+    local_due = checkin.due_at.astimezone(ZoneInfo("Europe/London"))
+    assert (local_due.date(), local_due.hour) == (held_on + timedelta(days=1), 18)
+    assert checkin.status == "scheduled" and checkin.flow_id == "after-activity"
+    database.dispose()
