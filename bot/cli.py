@@ -267,10 +267,8 @@ def _partners_export(args: argparse.Namespace) -> int:
     from bot.people_csv import export_partners
 
     settings = _settings(args)
-    for project_id in args.project or []:
-        if settings.project(project_id) is None:
-            args.project = project_id
-            return _unknown_project(args, settings)
+    if (unknown := _unknown_projects(args, settings)) is not None:
+        return unknown
     text = export_partners(settings, args.project or [p.id for p in settings.projects], Console(stderr=True))
     if args.output is None:
         print(text, end="")
@@ -293,6 +291,15 @@ def _audit(args: argparse.Namespace) -> int:
     lines = audit_lines(_settings(args), since)
     print("\n".join(lines) if lines else "Nothing recorded in that time.")
     return 0
+
+
+def _unknown_projects(args: argparse.Namespace, settings: Settings) -> int | None:
+    """Exit code 2 (and the known projects) if any repeated --project is not in the config."""
+    for project_id in args.project or []:
+        if settings.project(project_id) is None:
+            args.project = project_id
+            return _unknown_project(args, settings)
+    return None
 
 
 def _unknown_project(args: argparse.Namespace, settings: Settings) -> int:
@@ -318,10 +325,8 @@ def _flags(args: argparse.Namespace) -> int:
     from bot.flag_actions import flags_csv, flags_table
 
     settings = _settings(args)
-    for project_id in args.project or []:
-        if settings.project(project_id) is None:
-            args.project = project_id
-            return _unknown_project(args, settings)
+    if (unknown := _unknown_projects(args, settings)) is not None:
+        return unknown
     since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
     until = datetime.combine(args.until, datetime.min.time(), UTC) if args.until else None
     query = {"project_ids": args.project, "statuses": args.status, "need": args.need, "opened_from": since, "opened_to": until}

@@ -42,3 +42,12 @@ def refuse(session: Session, sender: Sender, command: str, now: datetime, projec
     """The same kind words whatever the reason; the audit log keeps which command."""
     audit.record(session, "refused", now, actor=sender.telegram_user_id, project_id=project_id, detail=command)
     outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_ALLOWED), now)
+
+
+def require(session: Session, rt: Runtime, sender: Sender, role: str, command: str, now: datetime) -> list[str]:
+    """The sender's projects in ``role``; if they have none, a refusal is said
+    and audited, and the empty list tells the caller to stop."""
+    project_ids = projects_for(session, rt, sender.telegram_user_id, role)
+    if not project_ids:
+        refuse(session, sender, command, now)
+    return project_ids

@@ -18,9 +18,8 @@ def handle_partners(rt: Runtime, update_id: int, sender: Sender) -> None:
     with rt.db.session() as session:
         if not updates.claim_update(session, update_id, now):
             return
-        project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "facilitator")
+        project_ids = roles.require(session, rt, sender, "facilitator", "/partners", now)
         if not project_ids:
-            roles.refuse(session, sender, "/partners", now)
             return
         rows = people.partners_of_projects(session, project_ids)
         if not rows:
@@ -57,9 +56,8 @@ def handle_projects(rt: Runtime, update_id: int, sender: Sender) -> None:
     with rt.db.session() as session:
         if not updates.claim_update(session, update_id, now):
             return
-        project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "coordinator")
+        project_ids = roles.require(session, rt, sender, "coordinator", "/projects", now)
         if not project_ids:
-            roles.refuse(session, sender, "/projects", now)
             return
         lines = []
         for project_id in project_ids:
@@ -81,9 +79,8 @@ def handle_flags(rt: Runtime, update_id: int, sender: Sender) -> None:
     with rt.db.session() as session:
         if not updates.claim_update(session, update_id, now):
             return
-        project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "facilitator")
+        project_ids = roles.require(session, rt, sender, "facilitator", "/flags", now)
         if not project_ids:
-            roles.refuse(session, sender, "/flags", now)
             return
         rows = flags.open_flags_for_projects(session, project_ids)
         if not rows:
@@ -103,8 +100,8 @@ def handle_digest(rt: Runtime, update_id: int, sender: Sender) -> None:
     with rt.db.session() as session:
         if not updates.claim_update(session, update_id, now):
             return
-        person = people.person_by_telegram_id(session, sender.telegram_user_id)
-        if person is None or not roles.projects_for(session, rt, sender.telegram_user_id, "facilitator"):
-            roles.refuse(session, sender, "/digest", now)
+        if not roles.require(session, rt, sender, "facilitator", "/digest", now):
             return
+        person = people.person_by_telegram_id(session, sender.telegram_user_id)
+        assert person is not None  # a facilitator is a known person
         digest.queue_digest(session, person, digest.digest_for(session, rt, person, now), now)
