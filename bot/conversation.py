@@ -4,28 +4,26 @@ transaction per update.  No Telegram types here: handlers pass plain values."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import digest, flag_actions, ideas, safety, texts
+from bot import access, digest, flag_actions, ideas, safety, texts
 from bot.cadence import next_due
 from bot.config import Settings
 from bot.preferences import apply_profile_answers, preferences_of
 from bot.runtime import Runtime
 from bot.telegram_format import plain, prompt_payload
 from flows.engine import advance, start
-from flows.model import DONE_VALUE, SKIP_VALUE, Flow
-from flows.types import MESSAGE_MAX_CHARS, Context, Input, Outcome, Prompt, State
+from flows.model import Flow
+from flows.types import Context, Input, Outcome, State
 from storage import activities, checkins, flags, outbox, people, projects, updates
 from storage.models import Answer, Checkin, Person
 
 log = logging.getLogger(__name__)
 
 FINISHED_STATUS = {"finished": "completed", "stopped": "stopped"}
-#: access needs (Person.access_needs, from the onboarding flow or /settings) the bot acts on
-FEWER, PLAIN_TEXT, ONE_AT_A_TIME = "fewer", "plain_text", "one_at_a_time"
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,8 @@ def handle_input(
             outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.SOMETHING_WENT_WRONG), now)
             return
         state = State.from_dict(checkin.state or {})
-        if PLAIN_TEXT in (person.access_needs or []):
-            inp = typed_number(flow, state, inp)
+        if access.PLAIN_TEXT in (person.access_needs or []):
+            inp = access.typed_number(flow, state, inp)
         outcome = advance(flow, state, inp, _context(session, rt, person, checkin))
         apply_outcome(session, rt, person, checkin, flow, outcome, now, message_id)
 
@@ -103,8 +101,8 @@ def apply_outcome(
     """Store what the engine decided and queue what it says, shaped by the
     partner's access needs (fewer questions, plain text, one message at a time)."""
     needs = set(person.access_needs or [])
-    if FEWER in needs:
-        outcome = skip_optional(flow, outcome, _context(session, rt, person, checkin))
+    if access.FEWER in needs:
+        outcome = access.skip_optional(flow, outcome, _context(session, rt, person, checkin))
     answer_ids: dict[str, int] = {}
     for record in outcome.answers:
         answer = checkins.add_answer(
@@ -145,60 +143,19 @@ def apply_outcome(
     finished = FINISHED_STATUS.get(outcome.state.status)
     checkins.save_state(session, checkin, flow.version, outcome.state.to_dict(), finished, now)
 
-    plain_text = PLAIN_TEXT in needs
+    plain_text = access.PLAIN_TEXT in needs
     if outcome.edit is not None and plain_text:
         outbox.enqueue(session, person.chat_id, "sendMessage", prompt_payload(outcome.edit, checkin.id, True), now)  # type: ignore[arg-type]
     elif outcome.edit is not None and message_id is not None:
         payload = prompt_payload(outcome.edit, checkin.id)  # type: ignore[arg-type]
         outbox.enqueue(session, person.chat_id, "editMessageText", {**payload, "message_id": message_id}, now)
-    prompts = one_message(outcome.prompts) if ONE_AT_A_TIME in needs else outcome.prompts
+    prompts = access.one_message(outcome.prompts) if access.ONE_AT_A_TIME in needs else outcome.prompts
     for prompt in prompts:
         outbox.enqueue(session, person.chat_id, "sendMessage", prompt_payload(prompt, checkin.id, plain_text), now)  # type: ignore[arg-type]
 
     if finished is not None:
         schedule_next(session, rt.settings, person, checkin.project_id, checkin.flow_id, now)
     digest.queue_alerts(session, rt, checkin.project_id, now, checkin_ended=finished is not None)
-
-
-def skip_optional(flow: Flow, outcome: Outcome, ctx: Context) -> Outcome:
-    """"Fewer questions": skippable questions are skipped for the partner, as if
-    they had tapped Skip; what the engine said before each stays."""
-    while outcome.state.status == "active":
-        step = flow.step(outcome.state.step_id)
-        if step is None or not step.skippable or step.kind == "info":
-            return outcome
-        skipped = advance(flow, outcome.state, Input.tapped(step.id, SKIP_VALUE), ctx)
-        said = [prompt for prompt in outcome.prompts if prompt.step_id != step.id]
-        outcome = replace(
-            skipped,
-            prompts=said + skipped.prompts,
-            answers=outcome.answers + skipped.answers,
-            flags=outcome.flags + skipped.flags,
-            edit=None,
-        )
-    return outcome
-
-
-def one_message(prompts: list[Prompt]) -> list[Prompt]:
-    """"One at a time": everything the bot says in a turn goes in one message,
-    ending with the question, so only one message waits for an answer."""
-    if len(prompts) < 2:
-        return prompts
-    merged = Prompt("\n\n".join(p.text for p in prompts), prompts[-1].buttons, prompts[-1].step_id)
-    return [merged] if len(merged.text) <= MESSAGE_MAX_CHARS else prompts
-
-
-def typed_number(flow: Flow, state: State, inp: Input) -> Input:
-    """Plain-text partners type the number of an option: read it as that tap
-    (numbered as bot.telegram_format.typeable_options numbers them)."""
-    step = flow.step(state.step_id)
-    if inp.kind != "text" or not inp.text.strip().isdigit() or step is None or step.kind not in ("choice", "multi", "yesno"):
-        return inp
-    values = ["yes", "no"] if step.kind == "yesno" else list(step.option_values())
-    values += [DONE_VALUE] if step.kind == "multi" else []
-    values += [SKIP_VALUE] if step.skippable else []
-    number = int(inp.text.strip())
-    return Input.tapped(step.id, values[number - 1]) if 1 <= number <= len(values) else inp
 
 
 def schedule_next(session: Session, settings: Settings, person: Person, project_id: str, flow_id: str, now: datetime) -> None:
