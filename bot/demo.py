@@ -1,6 +1,7 @@
 """`checkin demo`: the real bot against the local Telegram sandbox, no token and no
 setup.  A scripted partner (or you, with --interactive) joins, consents and
-answers one check-in; the facilitator's alert follows.  Everything printed is
+answers one check-in; the facilitator's alert follows, they resolve it with a
+note, and the partner hears what was done.  Everything printed is
 read back from the sandbox, so it is what Telegram would have shown."""
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ SCRIPT: dict[str, tuple[str, str]] = {
     "heard": ("tap", "4"),
     "anything_else": ("type", "Could the next meeting be in the afternoon? Mornings are hard with my caring role."),
 }
+
+FACILITATOR_NOTE = "Sorry, Sam. Finance paid your £40 today; it should be in your account by Friday."
 
 
 async def run_demo(interactive: bool = False) -> int:
@@ -96,6 +99,23 @@ async def _play(client: SandboxClient, runtime: Runtime, clock: ShiftedClock, se
         for message in await client.bot_messages(pid):
             if message["message_id"] > last:
                 _show_bot(message)
+    await _close_the_loop(client, runtime, fid, pid, interactive)
+
+
+async def _close_the_loop(client: SandboxClient, runtime: Runtime, fid: int, pid: int, interactive: bool) -> None:
+    """The facilitator resolves the need with a note; the partner hears what was done."""
+    alert = next(m for m in reversed(await client.bot_messages(fid)) if m.get("buttons"))
+    resolve = next(b["text"] for row in alert["buttons"] for b in row if b["text"].startswith("Resolve"))
+    await client.press_button(fid, alert["message_id"], label=resolve)
+    asked = await client.wait_for_bot_message(fid, after_message_id=alert["message_id"])
+    await client.send_text(fid, FACILITATOR_NOTE)
+    await client.wait_for_bot_message(fid, after_message_id=asked["message_id"])
+    last_seen = max(m["message_id"] for m in await client.bot_messages(pid))
+    told = await client.wait_for_bot_message(pid, after_message_id=last_seen, timeout=15)
+    await runtime.outbox.drain()
+    if interactive:
+        print("\n… the facilitator resolves the need …\n")
+        _show_bot(told)
 
 
 def _checkin_open(runtime: Runtime, telegram_user_id: int) -> bool:
