@@ -135,9 +135,13 @@ def apply_outcome(
             answer_ids=[answer_ids[request.step_id]] if request.step_id in answer_ids else [],
             now=now,
         )
+    distress = False
     for record in outcome.answers:
-        if flow.step(record.step_id) is not None and flow.step(record.step_id).kind == "text" and isinstance(record.value, str):  # type: ignore[union-attr]
-            safety.respond_to_distress(session, rt.settings, person, checkin.project_id, record.value, answer_ids.get(record.step_id), record.anonymous, now)
+        step = flow.step(record.step_id)
+        if step is not None and step.kind == "text" and isinstance(record.value, str):
+            distress |= safety.respond_to_distress(
+                session, rt.settings, person, checkin.project_id, record.value, answer_ids.get(record.step_id), record.anonymous, now
+            )
     ideas.collect(session, person, checkin.project_id, outcome.answers, now)
     apply_profile_answers(person, flow, outcome.answers)
     finished = FINISHED_STATUS.get(outcome.state.status)
@@ -155,7 +159,8 @@ def apply_outcome(
 
     if finished is not None:
         schedule_next(session, rt.settings, person, checkin.project_id, checkin.flow_id, now)
-    digest.queue_alerts(session, rt, checkin.project_id, now, checkin_ended=finished is not None)
+    if finished is not None or outcome.flags or distress:  # otherwise nothing new to tell
+        digest.queue_alerts(session, rt, checkin.project_id, now, checkin_ended=finished is not None)
 
 
 def schedule_next(session: Session, settings: Settings, person: Person, project_id: str, flow_id: str, now: datetime) -> None:
