@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, text, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from storage.locks import serialise
 from storage.models import InboxUpdate
 
 #: any fixed number: the PostgreSQL advisory lock that serialises inbox claims
@@ -44,8 +45,7 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list
     the milliseconds of this statement), because row locks (SKIP LOCKED) lock
     rows, not chats: two processes could each take a different update of the
     same chat."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+    serialise(session, CLAIM_LOCK_KEY)
     expired = now - lease
     busy = select(InboxUpdate.chat_id).where(
         InboxUpdate.status == "processing", col(InboxUpdate.claimed_at) > expired, col(InboxUpdate.chat_id).is_not(None)

@@ -18,12 +18,15 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from storage.locks import serialise
 from storage.models import OutboxMessage
 
 #: statuses of messages a live process has in hand: their chat waits behind them
 IN_HAND = ("claimed", "sending")
 
 
+#: any fixed number: the PostgreSQL advisory lock that serialises outbox claims
+CLAIM_LOCK_KEY = 0x0B0C_5E4D
 #: status updates go through the Core table: the ORM's bulk-update bookkeeping doubled their cost
 _TABLE = OutboxMessage.__table__
 
@@ -38,16 +41,18 @@ def claim_sendable(session: Session, now: datetime, limit: int) -> list[OutboxMe
     """Claim up to ``limit`` due pending messages, oldest first, marking them ``claimed``.
 
     A chat with a message in hand or waiting for a retry is skipped, so each
-    chat keeps its order.  ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) and the
-    guarded bulk UPDATE (every backend) let several processes claim at once
-    without ever taking the same row."""
+    chat keeps its order, across processes too: the claim is one UPDATE
+    statement (atomic under SQLite's write lock), and on PostgreSQL the claims
+    of all processes are serialised by a transaction-scoped advisory lock, since
+    row locks alone would let two processes take different messages of one chat."""
     if limit <= 0:
         return []
+    serialise(session, CLAIM_LOCK_KEY)
     busy_chats = select(OutboxMessage.chat_id).where(
         col(OutboxMessage.status).in_(IN_HAND)
         | ((OutboxMessage.status == "pending") & (OutboxMessage.not_before > now))
     )
-    ids = session.exec(
+    claimable = (
         select(OutboxMessage.id)
         .where(
             OutboxMessage.status == "pending",
@@ -56,22 +61,15 @@ def claim_sendable(session: Session, now: datetime, limit: int) -> list[OutboxMe
         )
         .order_by(col(OutboxMessage.id))
         .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    )
+    ids = list(
+        session.execute(
+            update(_TABLE).where(_TABLE.c.id.in_(claimable.scalar_subquery())).values(status="claimed", claimed_at=now).returning(_TABLE.c.id)
+        ).scalars()
+    )
     if not ids:
         return []
-    session.execute(
-        update(_TABLE)
-        .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == "pending")
-        .values(status="claimed", claimed_at=now)
-    )
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == "claimed", OutboxMessage.claimed_at == now)
-            .order_by(col(OutboxMessage.id))
-        )
-    )
+    return list(session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.id))))
 
 
 def begin_send(session: Session, message_id: int, claimed_at: datetime, now: datetime) -> bool:
