@@ -270,11 +270,7 @@ def _partners_export(args: argparse.Namespace) -> int:
     if (unknown := _unknown_projects(args, settings)) is not None:
         return unknown
     text = export_partners(settings, args.project or [p.id for p in settings.projects], Console(stderr=True))
-    if args.output is None:
-        print(text, end="")
-    else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"Wrote {args.output}.", file=sys.stderr)
+    _emit(text, args.output)
     return 0
 
 
@@ -291,6 +287,15 @@ def _audit(args: argparse.Namespace) -> int:
     lines = audit_lines(_settings(args), since)
     print("\n".join(lines) if lines else "Nothing recorded in that time.")
     return 0
+
+
+def _emit(text: str, output: Path | None, note: str = "") -> None:
+    """Print ``text``, or write it to ``output`` and say so on stderr."""
+    if output is None:
+        print(text, end="")
+        return
+    output.write_text(text, encoding="utf-8")
+    print(f"Wrote {output}. {note}".rstrip(), file=sys.stderr)
 
 
 def _unknown_projects(args: argparse.Namespace, settings: Settings) -> int | None:
@@ -334,11 +339,7 @@ def _flags(args: argparse.Namespace) -> int:
         print(flags_table(settings, **query))
         return 0
     text = flags_csv(settings, **query)
-    if args.output is None:
-        print(text, end="")
-    else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"Wrote {args.output}.", file=sys.stderr)
+    _emit(text, args.output)
     return 0
 
 
@@ -381,11 +382,7 @@ def _flows_check(args: argparse.Namespace) -> int:
 
 def _flows_schema(args: argparse.Namespace) -> int:
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-    if args.output is None:
-        print(text, end="")
-    else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"Wrote {args.output}. Start a flow file with: #:schema <path to it>", file=sys.stderr)
+    _emit(text, args.output, "Start a flow file with: #:schema <path to it>")
     return 0
 
 
