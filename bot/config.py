@@ -3,9 +3,9 @@ the environment instead of the file (``TELEGRAM_BOT_TOKEN``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
-import datetime as dt
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

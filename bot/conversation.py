@@ -13,8 +13,9 @@ from bot import access, digest, flag_actions, ideas, safety, texts
 from bot.cadence import next_due
 from bot.config import Settings
 from bot.preferences import apply_profile_answers, preferences_of
+from bot.replies import say
 from bot.runtime import Runtime
-from bot.telegram_format import plain, prompt_payload
+from bot.telegram_format import prompt_payload
 from flows.engine import advance, start
 from flows.model import Flow
 from flows.types import Context, Input, Outcome, State
@@ -47,12 +48,12 @@ def handle_input(
             return
         person = people.person_by_telegram_id(session, sender.telegram_user_id)
         if person is None or person.consent_version is None:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            say(session, sender.chat_id, now, texts.NOT_JOINED)
             return
         checkin = checkins.active_checkin(session, person.id)  # type: ignore[arg-type]
         if checkin is None:
             reply = texts.ALREADY_DONE if checkin_id is not None else texts.NO_CHECKIN_NOW
-            outbox.enqueue(session, person.chat_id, "sendMessage", plain(reply), now)
+            say(session, person.chat_id, now, reply)
             return
         if checkin_id is not None and checkin_id != checkin.id:
             # a button from an earlier check-in: say so, and show where we are
@@ -60,7 +61,7 @@ def handle_input(
         flow = rt.flows.version(session, checkin.flow_id, checkin.flow_version or "")
         if flow is None:
             log.error("check-in %s needs flow %s version %s, which is gone", checkin.id, checkin.flow_id, checkin.flow_version)
-            outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.SOMETHING_WENT_WRONG), now)
+            say(session, person.chat_id, now, texts.SOMETHING_WENT_WRONG)
             return
         state = State.from_dict(checkin.state or {})
         if access.PLAIN_TEXT in (person.access_needs or []):
@@ -199,4 +200,4 @@ def reply_fixed(rt: Runtime, update_id: int, chat_id: int, text: str) -> None:
     now = rt.clock.now()
     with rt.db.session() as session:
         if updates.claim_update(session, update_id, now):
-            outbox.enqueue(session, chat_id, "sendMessage", plain(text), now)
+            say(session, chat_id, now, text)

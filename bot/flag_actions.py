@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot import callbacks, digest, ideas, texts
 from bot.config import Settings
+from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import plain, text_payload
 from storage import audit, checkins, flags, outbox, people, projects, updates
@@ -47,17 +48,17 @@ def press(rt: Runtime, update_id: int, sender: Sender, tap: callbacks.Tap) -> No
             refuse(session, sender.telegram_user_id, sender.chat_id, flag.project_id if flag else None, f"flag {tap.subject_id} {tap.choice}", now)
             return
         if flag.status not in flags.OPEN_STATUSES:
-            _say(session, actor, texts.FLAG_GONE, now)
+            say(session, actor.chat_id, now, texts.FLAG_GONE)
             return
         partner = _partner_name(session, flag)
         if tap.choice == "ack":
             if flag.status == "open":
                 flags.change(session, flag, "acknowledged", actor, "", now)
-            _say(session, actor, texts.FLAG_ACKNOWLEDGED, now, flag_id=str(flag.id))
+            say(session, actor.chat_id, now, texts.FLAG_ACKNOWLEDGED, flag_id=str(flag.id))
             return
         kind = callbacks.FLAG_ACTIONS[tap.choice]
         flags.set_prompt(session, actor.id, kind, flag.id, now)  # type: ignore[arg-type]
-        _say(session, actor, texts.ASK_RESOLVE_NOTE if kind == "resolved" else texts.ASK_WONT_FIX_REASON, now, first_name=partner, flag_id=str(flag.id))
+        say(session, actor.chat_id, now, texts.ASK_RESOLVE_NOTE if kind == "resolved" else texts.ASK_WONT_FIX_REASON, first_name=partner, flag_id=str(flag.id))
 
 
 def answer_prompt(rt: Runtime, update_id: int, sender: Sender, text: str) -> bool:
@@ -75,7 +76,7 @@ def answer_prompt(rt: Runtime, update_id: int, sender: Sender, text: str) -> boo
         kind, subject_id = prompt.kind, prompt.subject_id
         flags.clear_prompt(session, prompt)
         if text.strip().lower() in CANCEL_WORDS:
-            _say(session, person, texts.PROMPT_CANCELLED, now)
+            say(session, person.chat_id, now, texts.PROMPT_CANCELLED)
         elif kind in ("resolved", "wont_fix"):
             _close(session, rt, person, subject_id, kind, text.strip()[:NOTE_MAX_CHARS], now)
         elif kind.startswith(ideas.OUTCOME_PROMPT):
@@ -88,7 +89,7 @@ def answer_prompt(rt: Runtime, update_id: int, sender: Sender, text: str) -> boo
 def _close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: str, note: str, now: datetime) -> None:
     flag = flags.get_flag(session, flag_id)
     if flag is None or flag.status not in flags.OPEN_STATUSES:
-        _say(session, actor, texts.FLAG_GONE, now)
+        say(session, actor.chat_id, now, texts.FLAG_GONE)
         return
     if not is_facilitator(session, actor, flag.project_id):  # their role went while we waited
         refuse(session, actor.telegram_user_id, actor.chat_id, flag.project_id, f"flag {flag_id} {action}", now)
@@ -104,7 +105,7 @@ def _close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: s
             now,
         )
     done = texts.FLAG_RESOLVED if action == "resolved" else texts.FLAG_WONT_FIX
-    _say(session, actor, done, now, flag_id=str(flag.id), first_name=partner.first_name if partner else "the partner")
+    say(session, actor.chat_id, now, done, flag_id=str(flag.id), first_name=partner.first_name if partner else "the partner")
 
 
 def queue_follow_ups(session: Session, person: Person, now: datetime) -> None:
@@ -112,7 +113,7 @@ def queue_follow_ups(session: Session, person: Person, now: datetime) -> None:
     for flag in flags.follow_ups_due(session, person.id):  # type: ignore[arg-type]
         buttons = [[(texts.FOLLOW_UP_YES, callbacks.follow_up_data(flag.id, True)), (texts.FOLLOW_UP_NO, callbacks.follow_up_data(flag.id, False))]]  # type: ignore[arg-type]
         need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
-        outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.FOLLOW_UP_QUESTION, buttons, need=need), now)
+        say(session, person.chat_id, now, texts.FOLLOW_UP_QUESTION, buttons, need=need)
         flag.follow_up = "asked"
 
 
@@ -125,7 +126,7 @@ def follow_up_answer(rt: Runtime, update_id: int, sender: Sender, tap: callbacks
         person = people.person_by_telegram_id(session, sender.telegram_user_id)
         flag = flags.get_flag(session, tap.subject_id)
         if person is None or flag is None or flag.person_id != person.id or flag.follow_up != "asked":
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.ALREADY_DONE), now)
+            say(session, sender.chat_id, now, texts.ALREADY_DONE)
             return
         met = tap.choice == "y"
         need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
@@ -144,11 +145,11 @@ def follow_up_answer(rt: Runtime, update_id: int, sender: Sender, tap: callbacks
             flag.follow_up = "met"
             session.add(flag)
             flags.change(session, flag, "met", person, "", now)
-            outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.FOLLOW_UP_MET), now)
+            say(session, person.chat_id, now, texts.FOLLOW_UP_MET)
             return
         flags.change(session, flag, "reopened", person, "", now)
         flags.open_flag(session, project_id=flag.project_id, person_id=person.id, need=flag.need, severity=flag.severity, note=flag.note, answer_ids=[answer.id], now=now)  # type: ignore[list-item]
-        outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.FOLLOW_UP_NOT_MET), now)
+        say(session, person.chat_id, now, texts.FOLLOW_UP_NOT_MET)
         digest.queue_alerts(session, rt, flag.project_id, now)
 
 
@@ -182,11 +183,7 @@ def is_facilitator(session: Session, person: Person, project_id: str) -> bool:
 def refuse(session: Session, telegram_user_id: int, chat_id: int, project_id: str | None, detail: str, now: datetime) -> None:
     """A polite no, and an audit row; nothing else changes."""
     audit.record(session, "refused", now, actor=telegram_user_id, project_id=project_id, detail=detail)
-    outbox.enqueue(session, chat_id, "sendMessage", plain(texts.FLAG_NOT_YOURS), now)
-
-
-def _say(session: Session, person: Person, text: str, now: datetime, **values: str) -> None:
-    outbox.enqueue(session, person.chat_id, "sendMessage", plain(text, **values), now)
+    say(session, chat_id, now, texts.FLAG_NOT_YOURS)
 
 
 def _person(session: Session, flag: Flag) -> Person | None:

@@ -17,9 +17,9 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import texts
 from bot.handlers import run
+from bot.replies import say
 from bot.runtime import Runtime
-from bot.telegram_format import plain
-from storage import outbox, updates
+from storage import updates
 
 BOT_DATA_KEY = "flood_guard"
 
@@ -69,4 +69,4 @@ def tell(rt: Runtime, update_id: int, chat_id: int) -> None:
     now = rt.clock.now()
     with rt.db.session() as session:
         if updates.claim_update(session, update_id, now):
-            outbox.enqueue(session, chat_id, "sendMessage", plain(texts.FLOODED), now)
+            say(session, chat_id, now, texts.FLOODED)

@@ -10,6 +10,7 @@ import logging
 
 from bot import texts
 from bot.conversation import Sender
+from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import plain
 from storage import audit, outbox, people, projects, updates
@@ -26,10 +27,10 @@ def ask(rt: Runtime, update_id: int, sender: Sender) -> None:
         if not updates.claim_update(session, update_id, now):
             return
         if people.person_by_telegram_id(session, sender.telegram_user_id) is None:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            say(session, sender.chat_id, now, texts.NOT_JOINED)
             return
         buttons = [[(texts.FORGET_YES_BUTTON, CONFIRM), (texts.FORGET_NO_BUTTON, CANCEL)]]
-        outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.FORGET_CONFIRM, buttons), now)
+        say(session, sender.chat_id, now, texts.FORGET_CONFIRM, buttons)
 
 
 def decide(rt: Runtime, update_id: int, sender: Sender, confirmed: bool) -> None:
@@ -39,10 +40,10 @@ def decide(rt: Runtime, update_id: int, sender: Sender, confirmed: bool) -> None
             return
         person = people.person_by_telegram_id(session, sender.telegram_user_id)
         if person is None:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            say(session, sender.chat_id, now, texts.NOT_JOINED)
             return
         if not confirmed:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.FORGET_KEPT), now)
+            say(session, sender.chat_id, now, texts.FORGET_KEPT)
             return
         project_ids = [m.project_id for m in projects.memberships_of(session, person.id, "partner")]  # type: ignore[arg-type]
         staff = {
@@ -57,5 +58,5 @@ def decide(rt: Runtime, update_id: int, sender: Sender, confirmed: bool) -> None
             for facilitator in staff[project_id]:
                 message = plain(texts.PARTNER_LEFT, project_name=project.name if project else project_id)
                 outbox.enqueue(session, facilitator.chat_id, "sendMessage", message, now)
-        outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.FORGOTTEN), now)
+        say(session, sender.chat_id, now, texts.FORGOTTEN)
         log.info("a partner erased their data (%d project(s))", len(project_ids))

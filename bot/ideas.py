@@ -15,8 +15,9 @@ from sqlmodel import Session
 
 from bot import callbacks, safety, texts
 from bot.config import Settings
+from bot.replies import say
 from bot.runtime import Runtime
-from bot.telegram_format import plain, text_payload
+from bot.telegram_format import text_payload
 from flows.types import AnswerRecord
 from storage import audit, flags, ideas, outbox, people, projects, updates
 from storage.models import Idea, Person
@@ -46,12 +47,12 @@ def idea_command(rt: Runtime, update_id: int, sender: Sender, text: str) -> None
             return
         person = people.person_by_telegram_id(session, sender.telegram_user_id)
         if person is None or person.consent_version is None or _project_of(session, person) is None:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.IDEA_NOT_A_PARTNER), now)
+            say(session, sender.chat_id, now, texts.IDEA_NOT_A_PARTNER)
         elif text.strip():
             submit(session, rt.settings, person, text, now)
         else:
             flags.set_prompt(session, person.id, IDEA_PROMPT, 0, now)  # type: ignore[arg-type]
-            outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.IDEA_ASK), now)
+            say(session, person.chat_id, now, texts.IDEA_ASK)
 
 
 def submit(session: Session, settings: Settings, person: Person, text: str, now: datetime, project_id: str | None = None) -> Idea | None:
@@ -61,7 +62,7 @@ def submit(session: Session, settings: Settings, person: Person, text: str, now:
         return None
     idea = ideas.add_idea(session, project_id, person.id, text.strip()[:IDEA_MAX_CHARS], now)  # type: ignore[arg-type]
     if not safety.respond_to_distress(session, settings, person, project_id, text, None, False, now):
-        outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.IDEA_THANKS, first_name=person.first_name), now)
+        say(session, person.chat_id, now, texts.IDEA_THANKS, first_name=person.first_name)
     _show_to_facilitators(session, idea, person, now)
     return idea
 
@@ -98,18 +99,18 @@ def press(rt: Runtime, update_id: int, sender: Sender, tap: callbacks.Tap) -> No
             return
         partner = people.get_person(session, idea.person_id) if idea.person_id else None
         flags.set_prompt(session, actor.id, OUTCOME_PROMPT + callbacks.IDEA_OUTCOMES[tap.choice], idea.id, now)  # type: ignore[arg-type]
-        outbox.enqueue(session, actor.chat_id, "sendMessage", plain(texts.ASK_IDEA_NOTE, idea_id=str(idea.id), first_name=partner.first_name if partner else "the partner"), now)
+        say(session, actor.chat_id, now, texts.ASK_IDEA_NOTE, idea_id=str(idea.id), first_name=partner.first_name if partner else "the partner")
 
 
 def record_outcome(session: Session, actor: Person, idea_id: int, status: str, note: str, now: datetime) -> None:
     idea = ideas.get_idea(session, idea_id)
     if idea is None:
-        outbox.enqueue(session, actor.chat_id, "sendMessage", plain(texts.FLAG_GONE), now)
+        say(session, actor.chat_id, now, texts.FLAG_GONE)
         return
     ideas.decide(session, idea, status, note, actor.id, now)  # type: ignore[arg-type]
     audit.record(session, "idea_outcome", now, actor=actor.telegram_user_id, project_id=idea.project_id, detail=f"idea {idea.id} {status}")
     partner = people.get_person(session, idea.person_id) if idea.person_id else None
-    outbox.enqueue(session, actor.chat_id, "sendMessage", plain(texts.IDEA_RECORDED, first_name=partner.first_name if partner else "the partner"), now)
+    say(session, actor.chat_id, now, texts.IDEA_RECORDED, first_name=partner.first_name if partner else "the partner")
 
 
 def month_start(now: datetime) -> datetime:

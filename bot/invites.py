@@ -16,6 +16,7 @@ from bot import roles, texts
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.conversation import Sender
+from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import plain
 from storage import audit, invites, outbox, projects, updates
@@ -67,7 +68,7 @@ def handle_invite(rt: Runtime, update_id: int, sender: Sender, bot_username: str
             [(rt.settings.project(pid).name, f"{CALLBACK_PREFIX}{code}:{_index(rt, pid)}")]  # type: ignore[union-attr]
             for pid in project_ids
         ]
-        outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.INVITE_WHICH_PROJECT, buttons), now)
+        say(session, sender.chat_id, now, texts.INVITE_WHICH_PROJECT, buttons)
 
 
 def handle_invite_choice(rt: Runtime, update_id: int, sender: Sender, bot_username: str, data: str) -> None:

@@ -13,8 +13,9 @@ from sqlmodel import SQLModel
 
 from bot import texts
 from bot.conversation import Sender
+from bot.replies import say
 from bot.runtime import Runtime
-from bot.telegram_format import plain, split_html, text_payload
+from bot.telegram_format import split_html, text_payload
 from storage import audit, outbox, people, updates
 from storage.models import Person
 
@@ -28,7 +29,7 @@ def handle_mydata(rt: Runtime, update_id: int, sender: Sender) -> None:
             return
         person = people.person_by_telegram_id(session, sender.telegram_user_id)
         if person is None:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            say(session, sender.chat_id, now, texts.NOT_JOINED)
             return
         record = export(rt, people.personal_data(session, person.id), person, now)  # type: ignore[arg-type]
         for piece in split_html(summary_html(record)):

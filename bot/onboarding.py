@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot import callbacks, texts
 from bot.conversation import Sender, schedule_next
+from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import plain
 from storage import checkins, invites, outbox, people, projects, updates
@@ -40,14 +41,14 @@ def handle_start(rt: Runtime, update_id: int, sender: Sender, code: str) -> None
                 ask_consent_again(session, rt, person, now)
                 return
             reply = texts.NO_CHECKIN_NOW if person and person.consent_version else texts.NOT_JOINED
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(reply), now)
+            say(session, sender.chat_id, now, reply)
 
 
 def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, now: datetime) -> None:
     invite = invites.redeem_invite(session, code, now)
     project = rt.settings.project(invite.project_id) if invite else None
     if invite is None or project is None:
-        outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.INVITE_NOT_VALID), now)
+        say(session, sender.chat_id, now, texts.INVITE_NOT_VALID)
         return
     person = people.upsert_person(session, sender.telegram_user_id, sender.chat_id, sender.first_name)
     projects.ensure_membership(session, person.id, project.id, invite.role, "pending")  # type: ignore[arg-type]
@@ -76,7 +77,7 @@ def ask_consent_again(session: Session, rt: Runtime, person: Person, now: dateti
     """The consent text changed: show the new one (once per version, unless they ask with /start)."""
     names = [p.name for m in projects.memberships_of(session, person.id, "partner") if (p := rt.settings.project(m.project_id))]  # type: ignore[arg-type]
     people.record_consent_decision(session, person.id, None, rt.settings.consent.version, "asked", now)
-    outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.CONSENT_AGAIN), now)
+    say(session, person.chat_id, now, texts.CONSENT_AGAIN)
     outbox.enqueue(session, person.chat_id, "sendMessage", _consent_payload(rt, person.first_name, ", ".join(names)), now)
 
 
@@ -105,7 +106,7 @@ def handle_consent(rt: Runtime, update_id: int, sender: Sender, accepted: bool) 
             _new_version_decided(session, rt, person, accepted, now)
             return
         if person is None or not pending:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            say(session, sender.chat_id, now, texts.NOT_JOINED)
             return
         if not accepted:
             if len(pending) == len(memberships):  # they had nothing else with us: keep nothing but the refusal
@@ -117,7 +118,7 @@ def handle_consent(rt: Runtime, update_id: int, sender: Sender, accepted: bool) 
                 person_id = person.id
             for membership in pending:
                 people.record_consent_decision(session, person_id, membership.project_id, version, "declined", now)
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.CONSENT_DECLINED), now)
+            say(session, sender.chat_id, now, texts.CONSENT_DECLINED)
             return
         people.record_consent(session, person, version, now)
         for membership in pending:
@@ -128,7 +129,7 @@ def handle_consent(rt: Runtime, update_id: int, sender: Sender, accepted: bool) 
             for schedule in project.schedules if project else []:
                 schedule_next(session, rt.settings, person, membership.project_id, schedule.flow, now)
         log.info("person %s consented (version %s)", person.id, rt.settings.consent.version)
-        outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.CONSENT_ACCEPTED, first_name=person.first_name), now)
+        say(session, sender.chat_id, now, texts.CONSENT_ACCEPTED, first_name=person.first_name)
 
 
 def _new_version_decided(session: Session, rt: Runtime, person: Person, accepted: bool, now: datetime) -> None:
@@ -138,14 +139,14 @@ def _new_version_decided(session: Session, rt: Runtime, person: Person, accepted
     people.record_consent_decision(session, person.id, None, version, "accepted" if accepted else "declined", now)
     if not accepted:
         person.paused = True
-        outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.CONSENT_AGAIN_DECLINED), now)
+        say(session, person.chat_id, now, texts.CONSENT_AGAIN_DECLINED)
         return
     people.record_consent(session, person, version, now)
     person.paused = False
     for checkin in checkins.scheduled_for(session, person.id):  # type: ignore[arg-type]
         if checkin.state and checkin.state.get(HELD):
             checkin.due_at, checkin.state = now, None
-    outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.CONSENT_ACCEPTED, first_name=person.first_name), now)
+    say(session, person.chat_id, now, texts.CONSENT_ACCEPTED, first_name=person.first_name)
 
 
 def _introduce_staff(session: Session, rt: Runtime, sender: Sender, now: datetime) -> bool:

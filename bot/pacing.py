@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot import texts
 from bot.conversation import schedule_next
+from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import plain, prompt_payload
 from flows.engine import advance
@@ -80,7 +81,7 @@ def _remind(session: Session, rt: Runtime, checkin: Checkin, now: datetime) -> i
     person = people.get_person(session, checkin.person_id)
     if person is None:
         return 0
-    outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.REMINDER), now)
+    say(session, person.chat_id, now, texts.REMINDER)
     question = _current_question(session, rt, person, checkin)
     if question is not None:
         outbox.enqueue(session, person.chat_id, "sendMessage", question, now)

@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from bot import texts
 from bot.conversation import Sender, schedule_next
+from bot.replies import say
 from bot.runtime import Runtime
-from bot.telegram_format import plain
-from storage import checkins, outbox, people, projects, updates
+from storage import checkins, people, projects, updates
 from storage.models import Checkin, Person
 
 #: a fixed text and the values for its placeholders
@@ -103,10 +103,10 @@ def _with_partner(rt: Runtime, update_id: int, sender: Sender, act: Callable[[Se
             return
         person = people.person_by_telegram_id(session, sender.telegram_user_id)
         if person is None or person.consent_version is None:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+            say(session, sender.chat_id, now, texts.NOT_JOINED)
             return
         reply, values = act(session, person, now)
-        outbox.enqueue(session, person.chat_id, "sendMessage", plain(reply, **values), now)
+        say(session, person.chat_id, now, reply, **values)
 
 
 def _end_active(session: Session, rt: Runtime, person: Person, now: datetime) -> None:

@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from bot import texts
 from bot.conversation import Sender
+from bot.replies import say
 from bot.runtime import Runtime
-from bot.telegram_format import plain
-from storage import audit, outbox, people, projects
+from storage import audit, people, projects
 
 STAFF_ROLES = ("facilitator", "coordinator")
 
@@ -41,7 +41,7 @@ def projects_for(session: Session, rt: Runtime, telegram_user_id: int, role: str
 def refuse(session: Session, sender: Sender, command: str, now: datetime, project_id: str | None = None) -> None:
     """The same kind words whatever the reason; the audit log keeps which command."""
     audit.record(session, "refused", now, actor=sender.telegram_user_id, project_id=project_id, detail=command)
-    outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_ALLOWED), now)
+    say(session, sender.chat_id, now, texts.NOT_ALLOWED)
 
 
 def require(session: Session, rt: Runtime, sender: Sender, role: str, command: str, now: datetime) -> list[str]:

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.telegram_format import plain
-from storage import flags, outbox
+from bot.replies import say
+from storage import flags
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def respond_to_distress(
     alert says that someone needs care without saying who.  Returns True if it did."""
     if not text or not matches_distress(text, settings.safety.distress_phrases):
         return False
-    outbox.enqueue(session, person.chat_id, "sendMessage", plain(settings.safety.signposting, first_name=person.first_name), now)
+    say(session, person.chat_id, now, settings.safety.signposting, first_name=person.first_name)
     flags.open_flag(
         session,
         project_id=project_id,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot import roles, texts
 from bot.conversation import Sender, schedule_next
+from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import plain
 from flows.model import Flow, Step
@@ -49,7 +50,7 @@ def handle_help(rt: Runtime, update_id: int, sender: Sender) -> None:
             parts.append(texts.STAFF_HELP)
         if roles.projects_for(session, rt, sender.telegram_user_id, "coordinator"):
             parts.append(texts.COORDINATOR_HELP)
-        outbox.enqueue(session, sender.chat_id, "sendMessage", plain("\n\n".join(parts)), now)
+        say(session, sender.chat_id, now, "\n\n".join(parts))
 
 
 def handle_settings(rt: Runtime, update_id: int, sender: Sender, args: list[str]) -> None:
@@ -64,7 +65,7 @@ def handle_settings(rt: Runtime, update_id: int, sender: Sender, args: list[str]
         if args and args[0].lower() in ("timezone", "time-zone", "tz") and len(args) > 1:
             zone = find_timezone(" ".join(args[1:]))
             if zone is None:
-                outbox.enqueue(session, person.chat_id, "sendMessage", plain(texts.SETTINGS_TIMEZONE_UNKNOWN), now)
+                say(session, person.chat_id, now, texts.SETTINGS_TIMEZONE_UNKNOWN)
                 return
             person.timezone = zone
             _reschedule(session, rt, person, now)
@@ -109,7 +110,7 @@ def handle_tap(rt: Runtime, update_id: int, sender: Sender, data: str, message_i
 def _partner(session: Session, sender: Sender, now: datetime) -> Person | None:
     person = people.person_by_telegram_id(session, sender.telegram_user_id)
     if person is None or person.consent_version is None:
-        outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NOT_JOINED), now)
+        say(session, sender.chat_id, now, texts.NOT_JOINED)
         return None
     return person
 

@@ -6,8 +6,9 @@ from html import escape
 
 from bot import digest, roles, texts
 from bot.conversation import Sender
+from bot.replies import say
 from bot.runtime import Runtime
-from bot.telegram_format import plain, split_html, text_payload
+from bot.telegram_format import split_html, text_payload
 from storage import flags, invites, outbox, people, projects, updates
 from storage.models import Membership, Person
 
@@ -23,7 +24,7 @@ def handle_partners(rt: Runtime, update_id: int, sender: Sender) -> None:
             return
         rows = people.partners_of_projects(session, project_ids)
         if not rows:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NO_PARTNERS), now)
+            say(session, sender.chat_id, now, texts.NO_PARTNERS)
             return
         blocks: list[str] = []
         for project_id in project_ids:
@@ -84,7 +85,7 @@ def handle_flags(rt: Runtime, update_id: int, sender: Sender) -> None:
             return
         rows = flags.open_flags_for_projects(session, project_ids)
         if not rows:
-            outbox.enqueue(session, sender.chat_id, "sendMessage", plain(texts.NO_OPEN_FLAGS), now)
+            say(session, sender.chat_id, now, texts.NO_OPEN_FLAGS)
             return
         views = [digest.view_of(session, flag, person, now, rt.settings) for flag, person in rows]
         html = digest.environment(rt.settings.digest.templates).get_template("alert.html.j2").render(
