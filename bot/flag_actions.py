@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import callbacks, digest, ideas, texts
+from bot import callbacks, digest, ideas, roles, texts
 from bot.config import Settings
 from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import plain, text_payload
-from storage import audit, checkins, flags, outbox, people, projects, updates
+from storage import checkins, flags, outbox, people, projects, updates
 from storage.db import Database
 from storage.models import Answer, Flag, Person
 
@@ -42,10 +42,9 @@ def press(rt: Runtime, update_id: int, sender: Sender, tap: callbacks.Tap) -> No
     with rt.db.session() as session:
         if not updates.claim_update(session, update_id, now):
             return
-        actor = people.person_by_telegram_id(session, sender.telegram_user_id)
         flag = flags.get_flag(session, tap.subject_id)
-        if flag is None or actor is None or not is_facilitator(session, actor, flag.project_id):
-            refuse(session, sender.telegram_user_id, sender.chat_id, flag.project_id if flag else None, f"flag {tap.subject_id} {tap.choice}", now)
+        actor = roles.acting_facilitator(session, sender, flag.project_id if flag else None, f"flag {tap.subject_id} {tap.choice}", now)
+        if flag is None or actor is None:
             return
         if flag.status not in flags.OPEN_STATUSES:
             say(session, actor.chat_id, now, texts.FLAG_GONE)
@@ -91,8 +90,8 @@ def _close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: s
     if flag is None or flag.status not in flags.OPEN_STATUSES:
         say(session, actor.chat_id, now, texts.FLAG_GONE)
         return
-    if not is_facilitator(session, actor, flag.project_id):  # their role went while we waited
-        refuse(session, actor.telegram_user_id, actor.chat_id, flag.project_id, f"flag {flag_id} {action}", now)
+    if not roles.facilitates(session, actor, flag.project_id):  # their role went while we waited
+        roles.refuse(session, actor, f"flag {flag_id} {action}", now, flag.project_id, texts.FLAG_NOT_YOURS)
         return
     flags.change(session, flag, action, actor, note, now)
     partner = _person(session, flag)
@@ -174,16 +173,6 @@ def escalate_overdue(rt: Runtime) -> int:
     if overdue:
         log.info("escalated %d flag(s) past their service level", len(overdue))
     return len(overdue)
-
-
-def is_facilitator(session: Session, person: Person, project_id: str) -> bool:
-    return any(m.project_id == project_id and m.status == "active" for m in projects.memberships_of(session, person.id, "facilitator"))  # type: ignore[arg-type]
-
-
-def refuse(session: Session, telegram_user_id: int, chat_id: int, project_id: str | None, detail: str, now: datetime) -> None:
-    """A polite no, and an audit row; nothing else changes."""
-    audit.record(session, "refused", now, actor=telegram_user_id, project_id=project_id, detail=detail)
-    say(session, chat_id, now, texts.FLAG_NOT_YOURS)
 
 
 def _person(session: Session, flag: Flag) -> Person | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import callbacks, safety, texts
+from bot import callbacks, roles, safety, texts
 from bot.config import Settings
 from bot.replies import say
 from bot.runtime import Runtime
@@ -86,16 +86,13 @@ def collect(session: Session, person: Person, project_id: str, records: Iterable
 
 def press(rt: Runtime, update_id: int, sender: Sender, tap: callbacks.Tap) -> None:
     """A facilitator chose what happened: ask for the note the partner will see."""
-    from bot.flag_actions import is_facilitator, refuse
-
     now = rt.clock.now()
     with rt.db.session() as session:
         if not updates.claim_update(session, update_id, now):
             return
-        actor = people.person_by_telegram_id(session, sender.telegram_user_id)
         idea = ideas.get_idea(session, tap.subject_id)
-        if idea is None or actor is None or not is_facilitator(session, actor, idea.project_id):
-            refuse(session, sender.telegram_user_id, sender.chat_id, idea.project_id if idea else None, f"idea {tap.subject_id} {tap.choice}", now)
+        actor = roles.acting_facilitator(session, sender, idea.project_id if idea else None, f"idea {tap.subject_id} {tap.choice}", now)
+        if idea is None or actor is None:
             return
         partner = people.get_person(session, idea.person_id) if idea.person_id else None
         flags.set_prompt(session, actor.id, OUTCOME_PROMPT + callbacks.IDEA_OUTCOMES[tap.choice], idea.id, now)  # type: ignore[arg-type]

@@ -8,14 +8,18 @@ is written to the audit log."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from bot import texts
-from bot.conversation import Sender
 from bot.replies import say
 from bot.runtime import Runtime
 from storage import audit, people, projects
+from storage.models import Person
+
+if TYPE_CHECKING:  # conversation imports the feature modules that import this one
+    from bot.conversation import Sender
 
 STAFF_ROLES = ("facilitator", "coordinator")
 
@@ -38,10 +42,26 @@ def projects_for(session: Session, rt: Runtime, telegram_user_id: int, role: str
     return found
 
 
-def refuse(session: Session, sender: Sender, command: str, now: datetime, project_id: str | None = None) -> None:
+def refuse(
+    session: Session, sender: Sender | Person, command: str, now: datetime, project_id: str | None = None, text: str = texts.NOT_ALLOWED
+) -> None:
     """The same kind words whatever the reason; the audit log keeps which command."""
     audit.record(session, "refused", now, actor=sender.telegram_user_id, project_id=project_id, detail=command)
-    say(session, sender.chat_id, now, texts.NOT_ALLOWED)
+    say(session, sender.chat_id, now, text)
+
+
+def facilitates(session: Session, person: Person, project_id: str) -> bool:
+    return any(m.project_id == project_id and m.status == "active" for m in projects.memberships_of(session, person.id, "facilitator"))  # type: ignore[arg-type]
+
+
+def acting_facilitator(session: Session, sender: Sender, project_id: str | None, detail: str, now: datetime) -> Person | None:
+    """The sender, if they facilitate ``project_id`` (a button on a flag or an idea);
+    otherwise a polite, audited refusal and None.  Nothing else changes."""
+    actor = people.person_by_telegram_id(session, sender.telegram_user_id)
+    if actor is None or project_id is None or not facilitates(session, actor, project_id):
+        refuse(session, sender, detail, now, project_id, texts.FLAG_NOT_YOURS)
+        return None
+    return actor
 
 
 def require(session: Session, rt: Runtime, sender: Sender, role: str, command: str, now: datetime) -> list[str]:
