@@ -29,10 +29,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.aiohttp_request import never_sent
 from bot.clock import Clock
 from bot.group_commit import GroupCommitter
 from storage import outbox as queue
@@ -240,7 +240,7 @@ class Outbox:
             await self._record(queue.mark_sent, message.id, None, self.clock.now())
             return Outcome.DONE
         if isinstance(error, TimedOut):
-            if _never_left(error):
+            if never_sent(error):
                 return await self._retry(message, error.message)
             log.warning("outbox message %s timed out; it may have arrived, so it is not resent", message.id)
             await self._record(queue.mark_failed, message.id, "uncertain", "timed out")
@@ -332,11 +332,6 @@ class Outbox:
             return
         if released or uncertain:
             log.warning("a stopped bot left %d message(s) claimed (sent now) and %d mid-send (marked uncertain)", released, uncertain)
-
-
-def _never_left(error: TimedOut) -> bool:
-    """A connect or pool timeout: the request never reached Telegram, so a retry is safe."""
-    return isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _by_chat(messages: list[OutboxMessage]) -> dict[int, list[OutboxMessage]]:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversation import Sender
 from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def sender_of(update: Update) -> Sender:
@@ -24,3 +28,12 @@ async def run(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., None], *args
     rt: Runtime = context.bot_data["runtime"]
     await asyncio.to_thread(fn, rt, *args)
     rt.wake_outbox()
+
+
+async def acknowledge(query: CallbackQuery) -> None:
+    """Stop the tapped button's spinner.  Cosmetic: if Telegram is slow or refuses,
+    the tap is still handled, so a partner's answer is never lost to it."""
+    try:
+        await query.answer()
+    except TelegramError as error:
+        log.warning("could not answer a button tap (%s); handling it anyway", type(error).__name__)

@@ -9,14 +9,14 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks, flag_actions, ideas
-from bot.handlers import run, sender_of
+from bot.handlers import acknowledge, run, sender_of
 from bot.runtime import Runtime
 
 
 async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    await query.answer()
+    await acknowledge(query)
     tap = callbacks.parse_tap(query.data)
     if tap is None:
         return

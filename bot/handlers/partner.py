@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, forget, mydata, settings_chat
 from bot.conversation import handle_input
-from bot.handlers import run, sender_of
+from bot.handlers import acknowledge, run, sender_of
 from bot.onboarding import handle_consent, handle_start
 from flows.types import Input
 
@@ -33,7 +33,7 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def settings_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    await query.answer()
+    await acknowledge(query)
     message_id = query.message.message_id if query.message else None
     await run(context, settings_chat.handle_tap, update.update_id, sender_of(update), query.data, message_id)
 
@@ -49,21 +49,21 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def forget_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await acknowledge(query)
     await run(context, forget.decide, update.update_id, sender_of(update), query.data == forget.CONFIRM)
 
 
 async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await acknowledge(query)
     await run(context, handle_consent, update.update_id, sender_of(update), query.data == callbacks.CONSENT_YES)
 
 
 async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    await query.answer()
+    await acknowledge(query)
     tap = callbacks.parse_answer(query.data)
     if tap is None:
         return

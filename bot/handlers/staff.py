@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import invites, staff_views
-from bot.handlers import run, sender_of
+from bot.handlers import acknowledge, run, sender_of
 from bot.reload import handle_reload
 
 
@@ -23,7 +23,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def invite_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    await query.answer()
+    await acknowledge(query)
     await run(context, invites.handle_invite_choice, update.update_id, sender_of(update), context.bot.username, query.data)
 
 

@@ -124,6 +124,19 @@ async def test_restart_mid_checkin_continues_at_the_same_question(harness: Harne
         assert steps == ["paid", "expenses"]
 
 
+async def test_a_tap_telegram_will_not_acknowledge_is_still_an_answer(harness: Harness) -> None:
+    rig = harness
+    sam, welcome = await rig.join()
+    await _due(rig)
+    paid = await rig.next_question(sam, welcome)
+    await rig.client.inject_fault("answerCallbackQuery", "5xx", status=502)
+    await rig.client.press_button(sam["id"], paid["message_id"], label="Yes")
+    expenses = await rig.next_question(sam, paid)
+    assert "spent" in expenses["text"]
+    with rig.db.session() as session:
+        assert session.exec(select(Answer.value).where(Answer.step_id == "paid")).one() == "yes"
+
+
 async def test_repeated_update_is_processed_once(harness: Harness) -> None:
     rig = harness
     sam, welcome = await rig.join()

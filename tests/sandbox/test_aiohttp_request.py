@@ -1,0 +1,82 @@
+"""PTB's Bot over bot/aiohttp_request.py against the sandbox: the same answers and
+errors as with PTB's own httpx layer, and connect-or-pool timeouts told apart from
+read timeouts (the outbox retries only the first kind)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import telegram.error
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.aiohttp_request import AiohttpRequest, never_sent
+from bot.sandbox import Sandbox, SandboxClient
+
+
+@pytest.fixture
+async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
+    async with Bot(sandbox.token, base_url=sandbox.base_url, request=AiohttpRequest(2, pool_timeout=0.1, connect_timeout=0.1)) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def person(client: SandboxClient) -> dict[str, Any]:
+    person = await client.create_user("Ana")
+    await client.send_command(person["id"], "start")
+    return person
+
+
+async def test_messages_buttons_and_files_arrive(bot: Bot, client: SandboxClient, person: dict[str, Any]) -> None:
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="a:1")]])
+    sent = await bot.send_message(person["id"], "Is <b>this</b> all right?", parse_mode="HTML", reply_markup=markup)
+    assert sent.text == "Is this all right?"
+    document = await bot.send_document(person["id"], b"my data", filename="mydata.json", caption="Your data")
+    assert document.document.file_name == "mydata.json"
+    assert await client.file(document.document.file_id) == b"my data"
+    edited = await bot.edit_message_text("Thank you", chat_id=person["id"], message_id=sent.message_id)
+    assert edited.text == "Thank you"
+
+
+async def test_telegram_errors_are_mapped_as_ptb_does(bot: Bot, client: SandboxClient, person: dict[str, Any]) -> None:
+    with pytest.raises(telegram.error.BadRequest, match="parse entities"):
+        await bot.send_message(person["id"], "<b>unclosed", parse_mode="HTML")
+    await client.block_bot(person["id"])
+    with pytest.raises(telegram.error.Forbidden, match="blocked by the user"):
+        await bot.send_message(person["id"], "hello")
+
+
+async def test_a_read_timeout_may_have_arrived(bot: Bot, client: SandboxClient, person: dict[str, Any]) -> None:
+    await client.inject_fault("sendMessage", "delay", delay=0.5)
+    with pytest.raises(telegram.error.TimedOut) as caught:
+        await bot.send_message(person["id"], "slow", read_timeout=0.1)
+    assert not never_sent(caught.value)
+    assert (await client.wait_for_bot_message(person["id"], timeout=5))["text"] == "slow"
+
+
+async def test_a_pool_timeout_never_left(bot: Bot, client: SandboxClient, person: dict[str, Any]) -> None:
+    await client.inject_fault("sendMessage", "delay", delay=1.0, count=2)
+    busy = [asyncio.create_task(bot.send_message(person["id"], f"slow {n}")) for n in range(2)]  # the whole pool
+    await asyncio.sleep(0.1)
+    with pytest.raises(telegram.error.TimedOut) as caught:
+        await bot.send_message(person["id"], "never sent")
+    assert never_sent(caught.value)
+    await asyncio.gather(*busy)
+    texts = [m.get("text") for m in await client.bot_messages(person["id"])]
+    assert "never sent" not in texts
+
+
+async def test_no_server_is_a_network_error() -> None:
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(telegram.error.NetworkError):
+            await request.post(f"http://127.0.0.1:{port}/bot123:X/getMe")
+    finally:
+        await request.shutdown()
