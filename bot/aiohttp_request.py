@@ -16,7 +16,6 @@ transport errors ``NetworkError``; HTTP status codes are mapped by PTB itself.
 
 from __future__ import annotations
 
-
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput

@@ -21,7 +21,14 @@ from bot.people_csv import import_partners
 from bot.sandbox import Sandbox
 from storage import invites
 from storage.db import Database
-from storage.models import AuditEvent, Checkin, ConsentRecord, Invite, Membership, Person
+from storage.models import (
+    AuditEvent,
+    Checkin,
+    ConsentRecord,
+    Invite,
+    Membership,
+    Person,
+)
 from tests.e2e.conftest import PROJECT, Harness, make_settings
 
 OTHER = "peer-voices"

@@ -22,7 +22,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bench.seed import FIRST_QUESTION, bot_config, sandbox_partners, seed_partners, write_toml
+from bench.seed import (
+    FIRST_QUESTION,
+    bot_config,
+    sandbox_partners,
+    seed_partners,
+    write_toml,
+)
 from bot.outbox import MAX_IN_FLIGHT_PAID, SENDING_LEASE
 from bot.sandbox import Sandbox
 from storage.db import Database
@@ -141,7 +147,7 @@ async def test_two_processes_never_send_the_same_check_in(database_url: str, tmp
         bots = [await _start_bot(config) for config in configs]
         try:
             # both running before anything is due, so they race for every row
-            both_polling = lambda: all(s.world.call_counts["getUpdates"] > 1 for s in (first, second))  # noqa: E731
+            both_polling = lambda: all(s.world.call_counts["getUpdates"] > 1 for s in (first, second))
             await _until(both_polling, 30, "both bots are polling")
             seed_partners(db, users, datetime.now(UTC))
             await _until(lambda: _round_done(db), 60, "the round completes")

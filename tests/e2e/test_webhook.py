@@ -18,7 +18,13 @@ from pathlib import Path
 import httpx
 from sqlmodel import col, select
 
-from bench.seed import FIRST_QUESTION, bot_config, sandbox_partners, seed_partners, write_toml
+from bench.seed import (
+    FIRST_QUESTION,
+    bot_config,
+    sandbox_partners,
+    seed_partners,
+    write_toml,
+)
 from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.inbox import LEASE

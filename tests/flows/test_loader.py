@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from flows.loader import FlowError, Problem, content_version, load_flow_source, load_flows
+from flows.loader import (
+    FlowError,
+    Problem,
+    content_version,
+    load_flow_source,
+    load_flows,
+)
 from flows.types import MESSAGE_MAX_CHARS
 
 from .conftest import make_flow
