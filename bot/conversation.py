@@ -4,8 +4,10 @@ transaction per update.  No Telegram types here: handlers pass plain values."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -66,27 +68,38 @@ def handle_input(
         state = State.from_dict(checkin.state or {})
         if access.PLAIN_TEXT in (person.access_needs or []):
             inp = access.typed_number(flow, state, inp)
-        outcome = advance(flow, state, inp, _context(session, rt, person, checkin))
+        outcome = advance(flow, state, inp, context_for(session, person, checkin, flow))
         apply_outcome(session, rt, person, checkin, flow, outcome, now, message_id)
 
 
-def begin_checkin(session: Session, rt: Runtime, checkin: Checkin, now: datetime) -> None:
-    """Start a claimed check-in on the current version of its flow."""
-    person = people.get_person(session, checkin.person_id)
-    flow = rt.flows.current.get(checkin.flow_id)
-    if person is None or flow is None:
-        log.error("check-in %s cannot start: flow %r is not loaded", checkin.id, checkin.flow_id)
-        checkins.save_state(session, checkin, "", {}, "stopped", now)
-        return
-    if person.consent_version != rt.settings.consent.version:
-        from bot.onboarding import hold_for_consent  # onboarding builds on this module
+def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], now: datetime) -> None:
+    """Start claimed check-ins on the current version of their flows.  What they
+    need from the database is read for the whole batch first, so the loop runs
+    no query and the batch's writes go out together in one flush."""
+    persons = people.persons_by_id(session, {checkin.person_id for checkin in claimed})
+    follow_ups = flags.follow_ups_due(session, persons)
+    current = {flow_id: rt.flows.current.get(flow_id) for flow_id in {checkin.flow_id for checkin in claimed}}
+    for flow in current.values():
+        if flow is not None:
+            checkins.remember_flow_version(session, flow.id, flow.version, flow.source)
+    for project_id in {checkin.project_id for checkin in claimed}:
+        projects.get_project(session, project_id)  # into the session's identity map for context_for
+    previous = checkins.last_answers(session, [c for c in claimed if (f := current[c.flow_id]) is not None and f.uses_previous])
+    for checkin in claimed:
+        person, flow = persons.get(checkin.person_id), current[checkin.flow_id]
+        if person is None or flow is None:
+            log.error("check-in %s cannot start: flow %r is not loaded", checkin.id, checkin.flow_id)
+            checkins.save_state(session, checkin, "", {}, "stopped", now)
+            continue
+        if person.consent_version != rt.settings.consent.version:
+            # onboarding builds on this module, so it is imported here, not at the top
+            from bot.onboarding import hold_for_consent
 
-        hold_for_consent(session, rt, person, checkin, now)
-        return
-    checkins.remember_flow_version(session, flow.id, flow.version, flow.source)
-    flag_actions.queue_follow_ups(session, person, now)  # "is it sorted now?" before the first question
-    outcome = start(flow, _context(session, rt, person, checkin))
-    apply_outcome(session, rt, person, checkin, flow, outcome, now)
+            hold_for_consent(session, rt, person, checkin, now)
+            continue
+        flag_actions.queue_follow_ups(session, person, follow_ups.get(checkin.person_id, []), now)  # "is it sorted now?" first
+        outcome = start(flow, context_for(session, person, checkin, flow, previous.get(checkin.id, {})))
+        apply_outcome(session, rt, person, checkin, flow, outcome, now)
 
 
 def apply_outcome(
@@ -103,7 +116,7 @@ def apply_outcome(
     partner's access needs (fewer questions, plain text, one message at a time)."""
     needs = set(person.access_needs or [])
     if access.FEWER in needs:
-        outcome = access.skip_optional(flow, outcome, _context(session, rt, person, checkin))
+        outcome = access.skip_optional(flow, outcome, context_for(session, person, checkin, flow))
     answer_ids: dict[str, int] = {}
     for record in outcome.answers:
         answer = checkins.add_answer(
@@ -185,13 +198,17 @@ def schedule_next(session: Session, settings: Settings, person: Person, project_
             return
 
 
-def _context(session: Session, rt: Runtime, person: Person, checkin: Checkin) -> Context:
+def context_for(session: Session, person: Person, checkin: Checkin, flow: Flow, previous: dict[str, Any] | None = None) -> Context:
+    """What the flow's texts may show; the previous check-in's answers are looked
+    up only for flows whose texts use them."""
     project = projects.get_project(session, checkin.project_id)
+    if previous is None:
+        previous = checkins.last_answers(session, [checkin]).get(checkin.id, {}) if flow.uses_previous else {}
     return Context(
         first_name=person.first_name,
         project_name=project.name if project else "",
         language=person.language,
-        previous=checkins.last_answers(session, person.id, checkin.flow_id, checkin.id),  # type: ignore[arg-type]
+        previous=previous,
     )
 
 

@@ -107,9 +107,10 @@ def _close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: s
     say(session, actor.chat_id, now, done, flag_id=str(flag.id), first_name=partner.first_name if partner else "the partner")
 
 
-def queue_follow_ups(session: Session, person: Person, now: datetime) -> None:
-    """At the start of a check-in: is each need the team resolved now met for them?"""
-    for flag in flags.follow_ups_due(session, person.id):  # type: ignore[arg-type]
+def queue_follow_ups(session: Session, person: Person, due: list[Flag], now: datetime) -> None:
+    """At the start of a check-in: is each need the team resolved (``due``, from
+    storage.flags.follow_ups_due) now met for them?"""
+    for flag in due:
         buttons = [[(texts.FOLLOW_UP_YES, callbacks.follow_up_data(flag.id, True)), (texts.FOLLOW_UP_NO, callbacks.follow_up_data(flag.id, False))]]  # type: ignore[arg-type]
         need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
         say(session, person.chat_id, now, texts.FOLLOW_UP_QUESTION, buttons, need=need)

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot import texts
-from bot.conversation import schedule_next
+from bot.conversation import context_for, schedule_next
 from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import plain, prompt_payload
 from flows.engine import advance
 from flows.texts import words
-from flows.types import Context, Input, State
+from flows.types import Input, State
 from storage import checkins, outbox, people, projects
 from storage.models import Checkin, Person
 
@@ -93,15 +93,8 @@ def _current_question(session: Session, rt: Runtime, person: Person, checkin: Ch
     flow = rt.flows.version(session, checkin.flow_id, checkin.flow_version or "")
     if flow is None:
         return None
-    project = projects.get_project(session, checkin.project_id)
-    context = Context(
-        first_name=person.first_name,
-        project_name=project.name if project else "",
-        language=person.language,
-        previous=checkins.last_answers(session, person.id, checkin.flow_id, checkin.id),  # type: ignore[arg-type]
-    )
     help_word = words(flow.pick_language(person.language), "help")[0]
-    outcome = advance(flow, State.from_dict(checkin.state or {}), Input.typed(help_word), context)
+    outcome = advance(flow, State.from_dict(checkin.state or {}), Input.typed(help_word), context_for(session, person, checkin, flow))
     asked = [prompt for prompt in outcome.prompts if prompt.step_id is not None]
     return prompt_payload(asked[-1], checkin.id) if asked else None  # type: ignore[arg-type]
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from telegram.ext import ContextTypes
 
 from bot import digest, flag_actions, ideas, pacing
-from bot.conversation import begin_checkin
+from bot.conversation import begin_checkins
 from bot.runtime import Runtime
 from storage import checkins
 
@@ -30,8 +30,7 @@ def start_due_checkins(rt: Runtime) -> int:
         now = rt.clock.now()
         with rt.db.session() as session:
             claimed = checkins.claim_due_checkins(session, now, CLAIM_BATCH, rt.settings.scheduler.weekly_cap)
-            for checkin in claimed:
-                begin_checkin(session, rt, checkin, now)
+            begin_checkins(session, rt, claimed, now)
         started += len(claimed)
         if len(claimed) < CLAIM_BATCH:
             break

@@ -160,6 +160,8 @@ class _FileChecker:
         self.step_specs: list[StepSpec | None] = []
         #: the first valid step with each id, for checking conditions against options
         self.specs: dict[str, StepSpec] = {}
+        #: template variables used anywhere in the file
+        self.names_used: set[str] = set()
 
     # --- reporting -------------------------------------------------------------
 
@@ -533,6 +535,7 @@ class _FileChecker:
             self.check_template(where, text)
 
     def check_template(self, at: PathParts, text: str) -> None:
+        self.names_used |= render.names_used(text)
         for message, hint in render.check_template(text, self.all_step_ids):
             self.add(at, message, hint)
 
@@ -609,6 +612,7 @@ class _FileChecker:
             steps=tuple(step for step in steps if step is not None),
             intro=top.intro,
             outro=top.outro,
+            uses_previous="previous" in self.names_used,
         )
 
 

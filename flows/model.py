@@ -186,6 +186,8 @@ class Flow:
     steps: tuple[Step, ...]
     intro: str | dict[str, str] | None = None
     outro: str | dict[str, str] | None = None
+    #: whether any text shows the partner's previous answers (the bot then looks them up)
+    uses_previous: bool = False
     _by_id: dict[str, Step] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

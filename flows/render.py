@@ -58,6 +58,14 @@ def check_template(source: str, step_ids: Iterable[str]) -> list[tuple[str, str 
     return problems
 
 
+def names_used(source: str) -> set[str]:
+    """The template variables a text uses (none if it does not compile)."""
+    try:
+        return set(find_undeclared_variables(_environment.parse(source)))
+    except TemplateSyntaxError:
+        return set()
+
+
 def _answer_lookups(tree: nodes.Template) -> list[tuple[str, str]]:
     """``answers.x`` and ``answers['x']`` in a template, as (name, step id)."""
     found: list[tuple[str, str]] = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -186,22 +188,36 @@ def save_state(
         checkin.status, checkin.finished_at = finished_status, now
 
 
-def last_answers(session: Session, person_id: int, flow_id: str, before_checkin_id: int) -> dict[str, Any]:
-    """The partner's answers in their last finished check-in of this flow, by step id."""
-    previous = session.exec(
-        select(Checkin.id)
-        .where(
-            Checkin.person_id == person_id,
-            Checkin.flow_id == flow_id,
-            Checkin.status == "completed",
-            col(Checkin.id) < before_checkin_id,
-        )
-        .order_by(col(Checkin.id).desc())
-    ).first()
-    if previous is None:
+def last_answers(session: Session, of: Sequence[Checkin]) -> dict[int, dict[str, Any]]:
+    """For each check-in, by its id: the partner's answers in their last finished
+    check-in of the same flow before it, by step id.  Two queries for any number."""
+    if not of:
         return {}
-    rows = session.exec(select(Answer).where(Answer.checkin_id == previous))
-    return {row.step_id: row.value for row in rows}
+    earlier = aliased(Checkin)
+    latest = (
+        select(func.max(earlier.id))
+        .where(
+            earlier.person_id == Checkin.person_id,
+            earlier.flow_id == Checkin.flow_id,
+            earlier.status == "completed",
+            col(earlier.id) < Checkin.id,
+        )
+        .correlate(Checkin)
+        .scalar_subquery()
+    )
+    rows = session.execute(select(Checkin.id, latest).where(col(Checkin.id).in_([c.id for c in of])))
+    previous: dict[int, int | None] = {checkin_id: earlier_id for checkin_id, earlier_id in rows}
+    found: dict[int, dict[str, Any]] = {checkin_id: {} for checkin_id in previous}
+    later: dict[int, list[int]] = {}
+    for checkin_id, earlier_id in previous.items():
+        if earlier_id is not None:
+            later.setdefault(earlier_id, []).append(checkin_id)
+    if later:
+        answers = session.execute(select(Answer.checkin_id, Answer.step_id, Answer.value).where(col(Answer.checkin_id).in_(later)))
+        for earlier_id, step_id, value in answers:
+            for checkin_id in later[earlier_id]:
+                found[checkin_id][step_id] = value
+    return found
 
 
 def add_answer(session: Session, answer: Answer) -> Answer:

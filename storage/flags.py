@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -156,13 +157,16 @@ def events_of(session: Session, flag_id: int) -> list[FlagEvent]:
     return list(session.exec(select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(col(FlagEvent.id))))
 
 
-def follow_ups_due(session: Session, person_id: int) -> list[Flag]:
-    """Resolved flags whose partner has not yet been asked whether the need is met."""
-    return list(
-        session.exec(
-            select(Flag).where(Flag.person_id == person_id, Flag.status == "resolved", Flag.follow_up == "pending").order_by(col(Flag.id))
-        )
-    )
+def follow_ups_due(session: Session, person_ids: Iterable[int]) -> dict[int, list[Flag]]:
+    """Resolved flags whose partner has not yet been asked whether the need is met, by partner."""
+    ids = list(person_ids)
+    due: dict[int, list[Flag]] = {}
+    if not ids:
+        return due
+    query = select(Flag).where(col(Flag.person_id).in_(ids), Flag.status == "resolved", Flag.follow_up == "pending")
+    for flag in session.exec(query.order_by(col(Flag.id))):
+        due.setdefault(flag.person_id, []).append(flag)  # type: ignore[arg-type]
+    return due
 
 
 # -- what a staff member (or a partner sending /idea) is asked and the bot waits on --

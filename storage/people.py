@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Checkin, ConsentRecord, Flag, FlagEvent, Idea, Membership, OutboxMessage, Person
+from storage.models import (
+    Answer,
+    Checkin,
+    ConsentRecord,
+    Flag,
+    FlagEvent,
+    Idea,
+    Membership,
+    OutboxMessage,
+    Person,
+)
 
 
 def person_by_telegram_id(session: Session, telegram_user_id: int) -> Person | None:
@@ -17,6 +28,14 @@ def person_by_telegram_id(session: Session, telegram_user_id: int) -> Person | N
 
 def get_person(session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
+
+
+def persons_by_id(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:
+    """Several people in one query (a scheduler batch)."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    return {person.id: person for person in session.exec(select(Person).where(col(Person.id).in_(ids)))}  # type: ignore[misc]
 
 
 def upsert_person(session: Session, telegram_user_id: int, chat_id: int, first_name: str) -> Person:

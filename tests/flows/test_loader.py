@@ -48,6 +48,12 @@ def test_source_rebuilds_the_same_version() -> None:
     assert again.version == flow.version and [s.id for s in again.steps] == [s.id for s in flow.steps]
 
 
+def test_a_flow_says_whether_its_texts_use_previous_answers() -> None:
+    flows = load_flows([LIBRARY])
+    assert flows["after-activity"].uses_previous  # "Last time you told me ..."
+    assert not flows["pulse"].uses_previous  # so the bot need not look them up
+
+
 def test_duplicate_flow_ids_across_files(tmp_path: Path) -> None:
     text = 'id = "same"\ntitle = "T"\n[[steps]]\nid = "a"\nkind = "text"\ntext = "Hi"\n'
     (tmp_path / "a.toml").write_text(text)

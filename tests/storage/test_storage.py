@@ -92,6 +92,45 @@ def test_claim_over_the_weekly_cap_defers_the_row(db: Database) -> None:
         assert [c.id for c in checkins.claim_due_checkins(session, NOW + timedelta(days=1), 10, weekly_cap=2)] == [third]
 
 
+def _answered(session, person_id: int, flow_id: str, status: str, **answers: str) -> int:  # type: ignore[no-untyped-def]
+    checkin = checkins.schedule_checkin(session, person_id, "p1", flow_id, NOW)
+    checkin.status = status
+    for step_id, value in answers.items():
+        session.add(Answer(checkin_id=checkin.id, person_id=person_id, project_id="p1", flow_id=flow_id, flow_version="1",
+                           step_id=step_id, question="?", value=value, answered_at=NOW))
+    session.flush()
+    return checkin.id  # type: ignore[return-value]
+
+
+def test_last_answers_for_a_batch_are_each_partners_last_finished_check_in_of_that_flow(db: Database) -> None:
+    ana, ben, cy = _partner(db, 1), _partner(db, 2), _partner(db, 3)
+    with db.session() as session:
+        _answered(session, ana, "after", "completed", paid="no")
+        _answered(session, ana, "after", "completed", paid="yes")  # the later one counts
+        _answered(session, ana, "other", "completed", paid="other flow")
+        _answered(session, ana, "after", "expired", paid="not finished")
+        _answered(session, ben, "after", "completed", paid="no")
+        ana_now = checkins.schedule_checkin(session, ana, "p1", "after", NOW)
+        ben_now = checkins.schedule_checkin(session, ben, "p1", "after", NOW)
+        cy_now = checkins.schedule_checkin(session, cy, "p1", "after", NOW)
+        _answered(session, ben, "after", "completed", paid="after this one")  # not before ben_now
+    with db.session() as session:
+        batch = [checkins.get_checkin(session, c.id) for c in (ana_now, ben_now, cy_now)]  # type: ignore[arg-type]
+        found = checkins.last_answers(session, batch)  # type: ignore[arg-type]
+    assert found == {ana_now.id: {"paid": "yes"}, ben_now.id: {"paid": "no"}, cy_now.id: {}}
+
+
+def test_follow_ups_due_are_grouped_by_partner(db: Database) -> None:
+    ana, ben = _partner(db, 1), _partner(db, 2)
+    with db.session() as session:
+        flag = flags.open_flag(session, project_id="p1", person_id=ana, need="payment", severity="high", note="", answer_ids=[], now=NOW)
+        flags.open_flag(session, project_id="p1", person_id=ben, need="payment", severity="high", note="", answer_ids=[], now=NOW)
+        flag.status, flag.follow_up = "resolved", "pending"
+    with db.session() as session:
+        due = flags.follow_ups_due(session, [ana, ben])
+        assert list(due) == [ana] and [f.id for f in due[ana]] == [flag.id]
+
+
 def test_only_stale_rows_the_bot_could_not_send_are_missed(db: Database) -> None:
     person, paused = _partner(db, 1), _partner(db, 2)
     with db.session() as session:
