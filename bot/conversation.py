@@ -22,7 +22,7 @@ from flows.engine import advance, start
 from flows.model import Flow
 from flows.types import Context, Input, Outcome, State
 from storage import activities, checkins, flags, outbox, people, projects, updates
-from storage.models import Answer, Checkin, Person
+from storage.models import Answer, Checkin, Person, Project
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,7 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
     for flow in current.values():
         if flow is not None:
             checkins.remember_flow_version(session, flow.id, flow.version, flow.source)
-    for project_id in {checkin.project_id for checkin in claimed}:
-        projects.get_project(session, project_id)  # into the session's identity map for context_for
+    in_projects = {project_id: projects.get_project(session, project_id) for project_id in {c.project_id for c in claimed}}
     previous = checkins.last_answers(session, [c for c in claimed if (f := current[c.flow_id]) is not None and f.uses_previous])
     for checkin in claimed:
         person, flow = persons.get(checkin.person_id), current[checkin.flow_id]
@@ -98,7 +97,7 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
             hold_for_consent(session, rt, person, checkin, now)
             continue
         flag_actions.queue_follow_ups(session, person, follow_ups.get(checkin.person_id, []), now)  # "is it sorted now?" first
-        outcome = start(flow, context_for(session, person, checkin, flow, previous.get(checkin.id, {})))
+        outcome = start(flow, _context(person, in_projects[checkin.project_id], previous.get(checkin.id, {})))
         apply_outcome(session, rt, person, checkin, flow, outcome, now)
 
 
@@ -198,12 +197,14 @@ def schedule_next(session: Session, settings: Settings, person: Person, project_
             return
 
 
-def context_for(session: Session, person: Person, checkin: Checkin, flow: Flow, previous: dict[str, Any] | None = None) -> Context:
+def context_for(session: Session, person: Person, checkin: Checkin, flow: Flow) -> Context:
     """What the flow's texts may show; the previous check-in's answers are looked
     up only for flows whose texts use them."""
-    project = projects.get_project(session, checkin.project_id)
-    if previous is None:
-        previous = checkins.last_answers(session, [checkin]).get(checkin.id, {}) if flow.uses_previous else {}
+    previous = checkins.last_answers(session, [checkin]).get(checkin.id, {}) if flow.uses_previous else {}
+    return _context(person, projects.get_project(session, checkin.project_id), previous)
+
+
+def _context(person: Person, project: Project | None, previous: dict[str, Any]) -> Context:
     return Context(
         first_name=person.first_name,
         project_name=project.name if project else "",

@@ -4,13 +4,16 @@ The outbox records two tiny writes per message (``sending`` before the request,
 ``sent`` after it).  One transaction and one thread hop each caps a sender at a
 few hundred messages a second; queued and committed together, whatever piled up
 while the previous commit ran, the cost is shared.  Each caller still awaits its
-own write being durable, so the ordering guarantees are unchanged."""
+own write being durable, so the ordering guarantees are unchanged.  A write
+with a batched form (``batched``) runs once for all its calls in the group: one
+statement instead of one per message."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from storage.db import Database
@@ -18,11 +21,14 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 Write = tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]
+#: ``many(session, [args, ...])`` does what ``fn(session, *args)`` does for each, returning their results in order
+Batched = Mapping[Callable[..., Any], Callable[..., list[Any]]]
 
 
 class GroupCommitter:
-    def __init__(self, db: Database, max_batch: int = 200) -> None:
+    def __init__(self, db: Database, max_batch: int = 200, batched: Batched | None = None) -> None:
         self.db, self.max_batch = db, max_batch
+        self.batched = dict(batched or {})
         self._queue: asyncio.Queue[Write] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
@@ -58,7 +64,13 @@ class GroupCommitter:
         """All together; if that fails, each alone, so one bad write fails only itself."""
         try:
             with self.db.session() as session:
-                return [(True, fn(session, *args)) for fn, args, _ in batch]
+                results: list[tuple[bool, Any]] = []
+                for fn, run in itertools.groupby(batch, key=lambda write: write[0]):
+                    calls = [args for _, args, _ in run]
+                    many = self.batched.get(fn)
+                    values = many(session, calls) if many else [fn(session, *args) for args in calls]
+                    results.extend((True, value) for value in values)
+                return results
         except Exception:
             if len(batch) == 1:
                 return [self._alone(batch[0])]

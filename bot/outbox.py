@@ -139,7 +139,7 @@ class Outbox:
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._senders: set[asyncio.Task[None]] = set()
-        self._writes = GroupCommitter(db)
+        self._writes = GroupCommitter(db, batched={queue.begin_send: queue.begin_sends, queue.mark_sent: queue.mark_sents})
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""

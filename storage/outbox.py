@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from storage.locks import serialise
@@ -87,6 +87,26 @@ def begin_send(session: Session, message_id: int, claimed_at: datetime, now: dat
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
+def begin_sends(session: Session, calls: Sequence[tuple[int, datetime, datetime]]) -> list[bool]:
+    """:func:`begin_send` for many messages (the outbox's group commit): one UPDATE
+    per claim instead of one per message.  Results in the order of ``calls``."""
+    by_claim: dict[datetime, list[int]] = {}
+    for message_id, claimed_at, _ in calls:
+        by_claim.setdefault(claimed_at, []).append(message_id)
+    now = max(now for _, _, now in calls)
+    started: set[int] = set()
+    for claimed_at, ids in by_claim.items():
+        started.update(
+            session.execute(
+                update(_TABLE)
+                .where(_TABLE.c.id.in_(ids), _TABLE.c.status == "claimed", _TABLE.c.claimed_at == claimed_at)
+                .values(status="sending", attempts=_TABLE.c.attempts + 1, claimed_at=now)
+                .returning(_TABLE.c.id)
+            ).scalars()
+        )
+    return [message_id in started for message_id, _, _ in calls]
+
+
 def release(session: Session, message_ids: Sequence[int], claimed_at: datetime) -> None:
     """Claimed but not sent (an earlier message of the chat must wait): pending again."""
     session.execute(
@@ -119,6 +139,17 @@ def mark_sent(session: Session, message_id: int, telegram_message_id: int | None
         .where(col(OutboxMessage.id) == message_id)
         .values(status="sent", sent_at=now, telegram_message_id=telegram_message_id, error=None)
     )
+
+
+def mark_sents(session: Session, calls: Sequence[tuple[int, int | None, datetime]]) -> list[None]:
+    """:func:`mark_sent` for many messages: one executemany."""
+    session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("b_id"))
+        .values(status="sent", sent_at=bindparam("b_at"), telegram_message_id=bindparam("b_telegram_id"), error=None),
+        [{"b_id": m, "b_telegram_id": t, "b_at": at} for m, t, at in calls],
+    )
+    return [None] * len(calls)
 
 
 def mark_failed(session: Session, message_id: int, status: str, error: str) -> None:
