@@ -11,6 +11,11 @@ for trust than a facilitator seeing one uncertain delivery in the log.  Only
 timeouts that prove the request never left (connect and pool timeouts) are
 retried.
 
+One process sends: Telegram's limits are per bot, so processes sharing a
+database (webhook workers) elect a sender with a lease row (storage/leases.py)
+named after the bot; the others only queue.  If the sender dies its lease runs
+out (``SENDER_LEASE``) and another takes over.
+
 Restart safety: a message is marked ``sending`` in its own transaction just
 before its HTTP request, so a crash (even kill -9) leaves at most the requests
 then under way (at most ``MAX_IN_FLIGHT``) as ``uncertain``; messages merely claimed return to pending once
@@ -24,7 +29,10 @@ import asyncio
 import base64
 import enum
 import logging
+import os
+import socket
 import time
+import uuid
 import warnings
 from collections.abc import Callable
 from datetime import timedelta
@@ -44,8 +52,8 @@ from telegram.warnings import PTBUserWarning
 from bot.aiohttp_request import never_sent
 from bot.clock import Clock
 from bot.group_commit import GroupCommitter
+from storage import leases, people
 from storage import outbox as queue
-from storage import people
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -63,6 +71,8 @@ UNREACHABLE_MARKERS = ("blocked by the user", "user is deactivated")
 #: what a kill -9 can leave ``uncertain``.  8 covers 30/s at Telegram's round trips,
 #: 32 covers 1,000/s at ~30 ms ones
 MAX_IN_FLIGHT, MAX_IN_FLIGHT_PAID = 8, 32
+#: how long a sender's lease lasts unrenewed, and how often it is renewed
+SENDER_LEASE, RENEW_EVERY = timedelta(seconds=20), 5.0
 PAID_BROADCAST_RATE = 1000.0
 GROUP_RATE = 20 / 60
 TEXT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
@@ -145,6 +155,10 @@ class Outbox:
         self._runner: asyncio.Task[None] | None = None
         self._senders: set[asyncio.Task[None]] = set()
         self._writes = GroupCommitter(db, batched={queue.begin_send: queue.begin_sends, queue.mark_sent: queue.mark_sents})
+        #: one sender per bot: the token's numeric part is the bot's id (not the secret part)
+        self._lease = f"outbox:{bot.token.split(':', 1)[0]}"
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._renew_at: float | None = None  # monotonic time to renew; None while not the sender
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -162,6 +176,8 @@ class Outbox:
         if self._senders:
             await asyncio.gather(*self._senders, return_exceptions=True)
         await self._writes.stop()
+        if self._renew_at is not None:  # hand over now rather than after the lease runs out
+            await asyncio.to_thread(self._release_lease)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until nothing sendable is left (the demo and tests use this)."""
@@ -176,6 +192,9 @@ class Outbox:
     async def _run(self) -> None:
         next_settle = 0.0
         while True:
+            if not await self._is_sender():
+                await asyncio.sleep(RENEW_EVERY)  # another process sends; see if it still does
+                continue
             if time.monotonic() >= next_settle:
                 next_settle = time.monotonic() + SETTLE_EVERY
                 await self._settle_interrupted()
@@ -320,6 +339,28 @@ class Outbox:
         if unreachable:
             people.mark_unreachable_by_chat(session, message.chat_id)
             log.info("chat %s is unreachable (%s); no more sends to it", message.chat_id, error)
+
+    async def _is_sender(self) -> bool:
+        """Take or renew the sender's lease when due; say whether this process sends."""
+        if self._renew_at is not None and time.monotonic() < self._renew_at:
+            return True
+        try:
+            held = await asyncio.to_thread(self._hold_lease)
+        except Exception:
+            log.exception("could not renew the sender's lease; not sending until it is")
+            held = False
+        if held != (self._renew_at is not None):
+            log.info("this process %s the sender", "is now" if held else "is no longer")
+        self._renew_at = time.monotonic() + RENEW_EVERY if held else None
+        return held
+
+    def _hold_lease(self) -> bool:
+        with self.db.session() as session:
+            return leases.hold(session, self._lease, self._holder, self.clock.now(), SENDER_LEASE)
+
+    def _release_lease(self) -> None:
+        with self.db.session() as session:
+            leases.release(session, self._lease, self._holder)
 
     def _claim(self, limit: int) -> list[OutboxMessage]:
         with self.db.session() as session:

@@ -305,3 +305,13 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
     error: str | None = Field(default=None, sa_type=Text)
+
+
+class Lease(SQLModel, table=True):
+    """A job only one process may do at a time (sending: Telegram's overall rate
+    limit is per bot, not per process).  The holder renews it; when a holder dies
+    its lease runs out and another process takes over."""
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

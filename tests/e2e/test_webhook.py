@@ -190,3 +190,28 @@ def _all_processed(db: Database, sent: dict[int, list[int]]) -> bool:
     ids = [i for chat in sent.values() for i in chat]
     with db.session() as session:
         return len(session.exec(select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(ids))).all()) == len(ids)
+
+
+async def test_two_workers_send_through_one_process_within_telegrams_limits(database_url: str, tmp_path: Path) -> None:
+    """Telegram's 30 messages/s is per bot.  Two workers of one bot, each free to
+    send 30/s, would earn 429s together; the sender's lease lets one send."""
+    partners = 150  # 300 messages, ten seconds at 30/s: more than one claim of the outbox holds
+    db = Database(database_url)
+    db.upgrade()
+    async with Sandbox(limits=True) as sandbox:
+        users = sandbox_partners(sandbox, partners)
+        config = write_toml(bot_config(sandbox, database_url), tmp_path / "bot.toml")
+        port = _free_port()
+        bots = [await _start_webhook_bot(config, port)]
+        await _until(lambda: sandbox.world.webhook is not None, 30, "the first worker is up")
+        bots.append(await _start_webhook_bot(config, port))
+        try:
+            await asyncio.sleep(3.0)  # the second worker is up and ready to send too
+            seed_partners(db, users, datetime.now(UTC))
+            await _until(lambda: all(_first_question(sandbox, u) for u in users), 60, "every first question")
+        finally:
+            for bot in bots:
+                await _stop(bot)
+        assert sandbox.world.stats()["rate_limited"] == 0
+        assert sandbox.world.stats()["violations"] == []
+    db.dispose()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from storage import checkins, flags, invites, outbox, people, projects, updates
+from storage import checkins, flags, invites, leases, outbox, people, projects, updates
 from storage.db import Database, SchemaOutOfDate
 from storage.models import Answer, FlagEvent
 
@@ -215,3 +215,16 @@ def test_interrupted_sends_become_uncertain(db: Database) -> None:
     with db.session() as session:  # a claim that expired and was taken over cannot send
         [again] = outbox.claim_sendable(session, NOW + timedelta(minutes=6), 10)
         assert not outbox.begin_send(session, again.id, NOW, NOW)  # type: ignore[arg-type]
+
+
+def test_a_lease_has_one_holder_until_it_runs_out_or_is_released(db: Database) -> None:
+    minute = timedelta(minutes=1)
+    with db.session() as session:
+        assert leases.hold(session, "outbox", "a", NOW, minute)
+        assert not leases.hold(session, "outbox", "b", NOW, minute)
+        assert leases.hold(session, "outbox", "a", NOW + timedelta(seconds=50), minute)  # renewed
+        assert not leases.hold(session, "outbox", "b", NOW + timedelta(seconds=100), minute)
+        assert leases.hold(session, "outbox", "b", NOW + timedelta(seconds=111), minute)  # a's ran out
+        assert not leases.hold(session, "outbox", "a", NOW + timedelta(seconds=112), minute)
+        leases.release(session, "outbox", "b")
+        assert leases.hold(session, "outbox", "a", NOW + timedelta(seconds=113), minute)
