@@ -66,10 +66,10 @@ def answer_prompt(rt: Runtime, update_id: int, sender: Sender, text: str) -> boo
     goes to the partner conversation as usual."""
     now = rt.clock.now()
     with rt.db.session() as session:
-        person = people.person_by_telegram_id(session, sender.telegram_user_id)
-        prompt = flags.pending_prompt(session, person.id) if person is not None else None  # type: ignore[arg-type]
-        if person is None or prompt is None:
+        waiting = flags.pending_prompt(session, sender.telegram_user_id)
+        if waiting is None:
             return False
+        person, prompt = waiting
         if not updates.claim_update(session, update_id, now):
             return True
         kind, subject_id = prompt.kind, prompt.subject_id

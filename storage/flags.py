@@ -182,8 +182,13 @@ def set_prompt(session: Session, person_id: int, kind: str, subject_id: int, now
     session.flush()
 
 
-def pending_prompt(session: Session, person_id: int) -> StaffPrompt | None:
-    return session.get(StaffPrompt, person_id)
+def pending_prompt(session: Session, telegram_user_id: int) -> tuple[Person, StaffPrompt] | None:
+    """What the bot waits on from this Telegram user, and who they are: one query,
+    as every plain message a partner sends asks it first."""
+    row = session.exec(
+        select(Person, StaffPrompt).join(StaffPrompt, col(StaffPrompt.person_id) == Person.id).where(Person.telegram_user_id == telegram_user_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def clear_prompt(session: Session, prompt: StaffPrompt) -> None:
