@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
 from sqlmodel import Session
 
@@ -33,12 +34,17 @@ def words(text: str) -> list[str]:
 def matches_distress(text: str, phrases: Iterable[str]) -> bool:
     """Whole words only: "hopeless" matches, "hopelessly" and "overdosed" do not."""
     tokens = words(text)
-    for phrase in phrases:
-        wanted = words(phrase)
+    for wanted in _phrase_words(tuple(phrases)):
         n = len(wanted)
         if n and any(tokens[i : i + n] == wanted for i in range(len(tokens) - n + 1)):
             return True
     return False
+
+
+@lru_cache(maxsize=8)
+def _phrase_words(phrases: tuple[str, ...]) -> list[list[str]]:
+    """The configured phrases, split once rather than for every answer."""
+    return [words(phrase) for phrase in phrases]
 
 
 def respond_to_distress(
