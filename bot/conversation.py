@@ -22,7 +22,7 @@ from flows.engine import advance, start
 from flows.model import Flow
 from flows.types import Context, Input, Outcome, State
 from storage import activities, checkins, flags, outbox, people, projects, updates
-from storage.models import Answer, Checkin, Person, Project
+from storage.models import Answer, Checkin, Person
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,10 @@ def handle_input(
         if not updates.claim_update(session, update_id, now):
             log.info("update %s was already processed; ignoring the repeat", update_id)
             return
-        person = people.person_by_telegram_id(session, sender.telegram_user_id)
+        person, checkin = checkins.partner_and_active_checkin(session, sender.telegram_user_id)
         if person is None or person.consent_version is None:
             say(session, sender.chat_id, now, texts.NOT_JOINED)
             return
-        checkin = checkins.active_checkin(session, person.id)  # type: ignore[arg-type]
         if checkin is None:
             reply = texts.ALREADY_DONE if checkin_id is not None else texts.NO_CHECKIN_NOW
             say(session, person.chat_id, now, reply)
@@ -68,7 +67,7 @@ def handle_input(
         state = State.from_dict(checkin.state or {})
         if access.PLAIN_TEXT in (person.access_needs or []):
             inp = access.typed_number(flow, state, inp)
-        outcome = advance(flow, state, inp, context_for(session, person, checkin, flow))
+        outcome = advance(flow, state, inp, context_for(session, rt, person, checkin, flow))
         apply_outcome(session, rt, person, checkin, flow, outcome, now, message_id)
 
 
@@ -82,7 +81,7 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
     for flow in current.values():
         if flow is not None:
             checkins.remember_flow_version(session, flow.id, flow.version, flow.source)
-    in_projects = {project_id: projects.get_project(session, project_id) for project_id in {c.project_id for c in claimed}}
+    names = {project_id: _project_name(session, rt, project_id) for project_id in {c.project_id for c in claimed}}
     previous = checkins.last_answers(session, [c for c in claimed if (f := current[c.flow_id]) is not None and f.uses_previous])
     for checkin in claimed:
         person, flow = persons.get(checkin.person_id), current[checkin.flow_id]
@@ -97,7 +96,7 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
             hold_for_consent(session, rt, person, checkin, now)
             continue
         flag_actions.queue_follow_ups(session, person, follow_ups.get(checkin.person_id, []), now)  # "is it sorted now?" first
-        outcome = start(flow, _context(person, in_projects[checkin.project_id], previous.get(checkin.id, {})))
+        outcome = start(flow, _context(person, names[checkin.project_id], previous.get(checkin.id, {})))
         apply_outcome(session, rt, person, checkin, flow, outcome, now)
 
 
@@ -115,8 +114,8 @@ def apply_outcome(
     partner's access needs (fewer questions, plain text, one message at a time)."""
     needs = set(person.access_needs or [])
     if access.FEWER in needs:
-        outcome = access.skip_optional(flow, outcome, context_for(session, person, checkin, flow))
-    answer_ids: dict[str, int] = {}
+        outcome = access.skip_optional(flow, outcome, context_for(session, rt, person, checkin, flow))
+    evidence: dict[str, Answer] = {}  # anonymous answers are never evidence tied to a person
     for record in outcome.answers:
         answer = checkins.add_answer(
             session,
@@ -135,8 +134,8 @@ def apply_outcome(
                 answered_at=now,
             ),
         )
-        if not record.anonymous:  # evidence must never tie an anonymous answer to a person
-            answer_ids[record.step_id] = answer.id  # type: ignore[assignment]
+        if not record.anonymous:
+            evidence[record.step_id] = answer
     for request in outcome.flags:
         flags.open_flag(
             session,
@@ -145,7 +144,7 @@ def apply_outcome(
             need=request.need,
             severity=request.severity,
             note=request.note,
-            answer_ids=[answer_ids[request.step_id]] if request.step_id in answer_ids else [],
+            answer_ids=[checkins.answer_id(session, evidence[request.step_id])] if request.step_id in evidence else [],
             now=now,
         )
     distress = False
@@ -153,7 +152,7 @@ def apply_outcome(
         step = flow.step(record.step_id)
         if step is not None and step.kind == "text" and isinstance(record.value, str):
             distress |= safety.respond_to_distress(
-                session, rt.settings, person, checkin.project_id, record.value, answer_ids.get(record.step_id), record.anonymous, now
+                session, rt.settings, person, checkin.project_id, record.value, evidence.get(record.step_id), record.anonymous, now
             )
     ideas.collect(session, person, checkin.project_id, outcome.answers, now)
     apply_profile_answers(person, flow, outcome.answers)
@@ -197,20 +196,24 @@ def schedule_next(session: Session, settings: Settings, person: Person, project_
             return
 
 
-def context_for(session: Session, person: Person, checkin: Checkin, flow: Flow) -> Context:
+def context_for(session: Session, rt: Runtime, person: Person, checkin: Checkin, flow: Flow) -> Context:
     """What the flow's texts may show; the previous check-in's answers are looked
     up only for flows whose texts use them."""
     previous = checkins.last_answers(session, [checkin]).get(checkin.id, {}) if flow.uses_previous else {}
-    return _context(person, projects.get_project(session, checkin.project_id), previous)
+    return _context(person, _project_name(session, rt, checkin.project_id), previous)
 
 
-def _context(person: Person, project: Project | None, previous: dict[str, Any]) -> Context:
-    return Context(
-        first_name=person.first_name,
-        project_name=project.name if project else "",
-        language=person.language,
-        previous=previous,
-    )
+def _project_name(session: Session, rt: Runtime, project_id: str) -> str:
+    """From the config (the database mirrors it); a project since removed from it is still in the database."""
+    configured = rt.settings.project(project_id)
+    if configured is not None:
+        return configured.name
+    project = projects.get_project(session, project_id)
+    return project.name if project else ""
+
+
+def _context(person: Person, project_name: str, previous: dict[str, Any]) -> Context:
+    return Context(first_name=person.first_name, project_name=project_name, language=person.language, previous=previous)
 
 
 def reply_fixed(rt: Runtime, update_id: int, chat_id: int, text: str) -> None:

@@ -148,7 +148,7 @@ def follow_up_answer(rt: Runtime, update_id: int, sender: Sender, tap: callbacks
             say(session, person.chat_id, now, texts.FOLLOW_UP_MET)
             return
         flags.change(session, flag, "reopened", person, "", now)
-        flags.open_flag(session, project_id=flag.project_id, person_id=person.id, need=flag.need, severity=flag.severity, note=flag.note, answer_ids=[answer.id], now=now)  # type: ignore[list-item]
+        flags.open_flag(session, project_id=flag.project_id, person_id=person.id, need=flag.need, severity=flag.severity, note=flag.note, answer_ids=[checkins.answer_id(session, answer)], now=now)
         say(session, person.chat_id, now, texts.FOLLOW_UP_NOT_MET)
         digest.queue_alerts(session, rt, flag.project_id, now)
 

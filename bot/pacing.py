@@ -94,7 +94,7 @@ def _current_question(session: Session, rt: Runtime, person: Person, checkin: Ch
     if flow is None:
         return None
     help_word = words(flow.pick_language(person.language), "help")[0]
-    outcome = advance(flow, State.from_dict(checkin.state or {}), Input.typed(help_word), context_for(session, person, checkin, flow))
+    outcome = advance(flow, State.from_dict(checkin.state or {}), Input.typed(help_word), context_for(session, rt, person, checkin, flow))
     asked = [prompt for prompt in outcome.prompts if prompt.step_id is not None]
     return prompt_payload(asked[-1], checkin.id) if asked else None  # type: ignore[arg-type]
 

@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.replies import say
-from storage import flags
-from storage.models import Person
+from storage import checkins, flags
+from storage.models import Answer, Person
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def respond_to_distress(
     person: Person,
     project_id: str,
     text: str,
-    answer_id: int | None,
+    answer: Answer | None,
     anonymous: bool,
     now: datetime,
 ) -> bool:
@@ -71,7 +71,7 @@ def respond_to_distress(
         need="safety",
         severity="urgent",
         note=ANONYMOUS_NOTE if anonymous else SAFETY_NOTE,
-        answer_ids=[] if anonymous or answer_id is None else [answer_id],
+        answer_ids=[] if anonymous or answer is None else [checkins.answer_id(session, answer)],
         now=now,
     )
     log.info("distress words in an answer for project %s: partner signposted, urgent flag opened", project_id)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -174,6 +174,18 @@ def active_checkin(session: Session, person_id: int) -> Checkin | None:
     ).first()
 
 
+def partner_and_active_checkin(session: Session, telegram_user_id: int) -> tuple[Person | None, Checkin | None]:
+    """Who sent an update and the check-in they are in, if any: one query, as
+    every answer a partner gives starts with it."""
+    row = session.exec(
+        select(Person, Checkin)
+        .outerjoin(Checkin, and_(col(Checkin.person_id) == Person.id, col(Checkin.status) == ACTIVE))
+        .where(Person.telegram_user_id == telegram_user_id)
+        .order_by(col(Checkin.id))
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def get_checkin(session: Session, checkin_id: int) -> Checkin | None:
     return session.get(Checkin, checkin_id)
 
@@ -221,9 +233,16 @@ def last_answers(session: Session, of: Sequence[Checkin]) -> dict[int, dict[str,
 
 
 def add_answer(session: Session, answer: Answer) -> Answer:
+    """Added to the unit of work, written with the rest of it at the commit."""
     session.add(answer)
-    session.flush()
     return answer
+
+
+def answer_id(session: Session, answer: Answer) -> int:
+    """The answer's id, writing it now if it has none yet (evidence for a flag needs it)."""
+    if answer.id is None:
+        session.flush()
+    return answer.id  # type: ignore[return-value]
 
 
 def answers_of_checkin(session: Session, checkin_id: int) -> list[Answer]:

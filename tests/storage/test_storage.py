@@ -153,8 +153,8 @@ def test_repeat_report_adds_evidence_to_the_open_flag(db: Database) -> None:
                 session,
                 Answer(person_id=person, project_id="p1", flow_id="f", flow_version="v", step_id="paid", question="Paid?", value="no", display="Not yet"),
             )
-            answer_ids.append(answer.id)
-            flags.open_flag(session, project_id="p1", person_id=person, need="payment", severity="low" if n == 0 else "high", note="late", answer_ids=[answer.id], now=NOW)
+            answer_ids.append(checkins.answer_id(session, answer))
+            flags.open_flag(session, project_id="p1", person_id=person, need="payment", severity="low" if n == 0 else "high", note="late", answer_ids=[answer_ids[-1]], now=NOW)
     with db.session() as session:
         [(flag, owner)] = flags.open_flags_for_projects(session, ["p1"])
         assert owner is not None and owner.id == person
