@@ -115,7 +115,6 @@ async def harness(database_url: str) -> AsyncIterator[Harness]:
     async with Sandbox() as sandbox:
         client = sandbox.client()
         alex = await client.create_user("Alex")
-        Database(database_url).upgrade()
         rig = Harness(sandbox, make_settings(database_url, alex["id"], sandbox), ShiftedClock())
         rig.facilitator_user = alex  # type: ignore[attr-defined]
         await rig.start()

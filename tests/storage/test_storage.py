@@ -22,12 +22,8 @@ def _partner(db: Database, telegram_id: int = 1001) -> int:
         return person.id  # type: ignore[return-value]
 
 
-def test_fresh_database_is_at_head(db: Database) -> None:
-    db.check_schema()
-
-
-def test_unmigrated_database_is_refused(database_url: str) -> None:
-    database = Database(database_url)
+def test_unmigrated_database_is_refused(empty_database_url: str) -> None:
+    database = Database(empty_database_url)
     with pytest.raises(SchemaOutOfDate, match="checkin db upgrade"):
         database.check_schema()
     database.dispose()
