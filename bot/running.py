@@ -5,9 +5,11 @@ tests exercise exactly what runs in production."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application
@@ -37,20 +39,33 @@ class RunningBot:
     inbox: InboxWorker | None = None
 
     async def stop(self) -> None:
-        """A graceful stop: confirm fetched updates, finish sends, close the database."""
+        """A graceful stop: confirm fetched updates, finish sends, close the database.
+        Each step is bounded, so a stop (systemd's SIGTERM, a test's teardown) always ends;
+        what was cut short is safe to leave (see bot/outbox.py and bot/inbox.py)."""
         application = self.application
         if self.webhook is not None:  # stop taking updates, then finish the ones claimed
-            await self.webhook.stop()
+            await _bounded(self.webhook.stop(), "the webhook server")
         if self.inbox is not None:
-            await self.inbox.stop()
+            await _bounded(self.inbox.stop(), "the inbox worker")
         if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+            await _bounded(application.updater.stop(), "polling")
         if application.running:
-            await application.stop()
+            await _bounded(application.stop(), "the update handlers and jobs")
         if self.runtime.outbox is not None:
-            await self.runtime.outbox.stop()
-        await application.shutdown()
+            await _bounded(self.runtime.outbox.stop(), "the outbox")
+        await _bounded(application.shutdown(), "the Telegram connection")
         self.runtime.db.dispose()
+
+
+#: how long one step of a stop may take before the stop goes on without it
+STOP_STEP_SECONDS = 20.0
+
+
+async def _bounded(step: Coroutine[Any, Any, None], what: str) -> None:
+    try:
+        await asyncio.wait_for(step, STOP_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("stopping: %s did not finish within %.0f s; going on without it", what, STOP_STEP_SECONDS)
 
 
 def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:

@@ -1,0 +1,28 @@
+"""A stop always ends: a step that hangs is cut off, logged, and the rest still runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot import running
+
+
+async def test_a_stop_step_that_hangs_is_cut_off_and_logged(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(running, "STOP_STEP_SECONDS", 0.05)
+    with caplog.at_level(logging.WARNING, logger="bot.running"):
+        await asyncio.wait_for(running._bounded(asyncio.Event().wait(), "a stuck step"), timeout=5)  # type: ignore[arg-type]
+    assert "a stuck step did not finish" in caplog.text
+
+
+async def test_a_step_that_finishes_is_waited_for() -> None:
+    done: list[str] = []
+
+    async def step() -> None:
+        await asyncio.sleep(0.01)
+        done.append("yes")
+
+    await running._bounded(step(), "a quick step")
+    assert done == ["yes"]
