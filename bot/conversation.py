@@ -77,10 +77,8 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
     no query and the batch's writes go out together in one flush."""
     persons = people.persons_by_id(session, {checkin.person_id for checkin in claimed})
     follow_ups = flags.follow_ups_due(session, persons)
+    # the current versions are in the database already: stored when loaded (bot/flow_registry.remember_all)
     current = {flow_id: rt.flows.current.get(flow_id) for flow_id in {checkin.flow_id for checkin in claimed}}
-    for flow in current.values():
-        if flow is not None:
-            checkins.remember_flow_version(session, flow.id, flow.version, flow.source)
     names = {project_id: _project_name(session, rt, project_id) for project_id in {c.project_id for c in claimed}}
     previous = checkins.last_answers(session, [c for c in claimed if (f := current[c.flow_id]) is not None and f.uses_previous])
     for checkin in claimed:
