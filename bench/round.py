@@ -28,33 +28,27 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-
-from bench.seed import FIRST_QUESTION, bot_config, sandbox_partners, seed_partners, write_toml
+from bench.seed import (
+    FIRST_QUESTION,
+    bot_config,
+    sandbox_partners,
+    seed_partners,
+    write_toml,
+)
 from bot.sandbox import Sandbox
-from storage.db import Database, normalise_url
+from storage.db import Database, create_postgres_database, drop_postgres_database
 
 
 def fresh_database(url: str | None, workdir: Path) -> str:
     """A new empty database: a SQLite file, or a new database on the given PostgreSQL server."""
     if url is None:
         return f"sqlite:///{workdir / 'bench.db'}"
-    name = f"checkin_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return normalise_url(url).rsplit("/", 1)[0] + f"/{name}"
+    return create_postgres_database(url, f"checkin_bench_{uuid.uuid4().hex[:8]}")
 
 
 def drop_database(url: str) -> None:
-    if not url.startswith("postgresql"):
-        return
-    base, name = url.rsplit("/", 1)
-    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    if url.startswith("postgresql"):
+        drop_postgres_database(url)
 
 
 async def run_round(partners: int, paid: bool, db_url: str | None) -> dict[str, Any]:

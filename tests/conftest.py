@@ -16,35 +16,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
 
-from storage.db import Database, normalise_url
+from storage.db import Database, create_postgres_database, drop_postgres_database
 
 PG_URL_ENV = "CHECKIN_TEST_DATABASE_URL"
 
 
-def _admin() -> Engine:
-    admin_url = os.environ.get(PG_URL_ENV)
-    if not admin_url:
-        pytest.skip(f"PostgreSQL pass not requested: set {PG_URL_ENV}=postgresql://127.0.0.1:5432/postgres")
-    return create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-
-
-def _url_of(admin: Engine, name: str) -> str:
-    return admin.url.set(database=name).render_as_string(hide_password=False)
-
-
 def _postgres_database(template: str | None = None) -> Iterator[str]:
-    admin = _admin()
-    name = f"checkin_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    server_url = os.environ.get(PG_URL_ENV)
+    if not server_url:
+        pytest.skip(f"PostgreSQL pass not requested: set {PG_URL_ENV}=postgresql://127.0.0.1:5432/postgres")
+    url = create_postgres_database(server_url, f"checkin_test_{uuid.uuid4().hex[:12]}", template)
     try:
-        yield _url_of(admin, name)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
