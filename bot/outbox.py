@@ -49,7 +49,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.aiohttp_request import never_sent
+from bot.api_request import never_sent
 from bot.clock import Clock
 from bot.group_commit import GroupCommitter
 from storage import leases, people

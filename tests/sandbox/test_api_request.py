@@ -1,4 +1,4 @@
-"""PTB's Bot over bot/aiohttp_request.py against the sandbox: the same answers and
+"""PTB's Bot over bot/api_request.py against the sandbox: the same answers and
 errors as with PTB's own httpx layer, and connect-or-pool timeouts told apart from
 read timeouts (the outbox retries only the first kind)."""
 
@@ -13,13 +13,13 @@ import pytest
 import telegram.error
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.aiohttp_request import AiohttpRequest, never_sent
+from bot.api_request import ApiRequest, never_sent
 from bot.sandbox import Sandbox, SandboxClient
 
 
 @pytest.fixture
 async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
-    async with Bot(sandbox.token, base_url=sandbox.base_url, request=AiohttpRequest(2, pool_timeout=0.1, connect_timeout=0.1)) as bot:
+    async with Bot(sandbox.token, base_url=sandbox.base_url, request=ApiRequest(2, pool_timeout=0.1, connect_timeout=0.1)) as bot:
         yield bot
 
 
@@ -73,10 +73,37 @@ async def test_no_server_is_a_network_error() -> None:
     with socket.socket() as probe:  # a port with nobody listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    request = AiohttpRequest()
+    request = ApiRequest()
     await request.initialize()
     try:
         with pytest.raises(telegram.error.NetworkError):
             await request.post(f"http://127.0.0.1:{port}/bot123:X/getMe")
     finally:
         await request.shutdown()
+
+
+async def test_a_cancelled_request_hangs_up() -> None:
+    """A bot stopping cancels its long poll: the connection must close, or Telegram keeps the
+    poll open and ends it with a Conflict when the next bot instance polls."""
+    hung_up = asyncio.Event()
+
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await reader.read()  # returns at the client's EOF
+        hung_up.set()
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = ApiRequest()
+    await request.initialize()
+    try:
+        poll = asyncio.create_task(request.post(f"http://127.0.0.1:{port}/bot123:X/getUpdates"))
+        await asyncio.sleep(0.2)
+        poll.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await poll
+        await asyncio.wait_for(hung_up.wait(), timeout=2)
+    finally:
+        await request.shutdown()
+        server.close()
