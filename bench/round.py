@@ -19,6 +19,7 @@ import json
 import os
 import resource
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -91,6 +92,8 @@ async def run_round(partners: int, paid: bool, db_url: str | None) -> dict[str, 
         "seconds": round(last - first, 2),
         "messages_per_second": round((len(sends) - 1) / (last - first), 1),
         "check_ins_per_second": round(partners / (last - first), 1),
+        # the middle second's count, leaving out the partial first and last seconds
+        "median_second": statistics.median([per_second[s] for s in range(1, int(last - first))] or [len(sends)]),
         "rate_limited_429": stats["rate_limited"],
         "violations": len(stats["violations"]),
         "violation_kinds": dict(Counter(f"{v['method']}: {v['description']}" for v in stats["violations"])),

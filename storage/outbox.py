@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, event, func, insert, update
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from storage.locks import serialise
@@ -31,13 +33,50 @@ CLAIM_LOCK_KEY = 0x0B0C_5E4D
 _TABLE = OutboxMessage.__table__
 
 
-def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime) -> OutboxMessage:
-    message = OutboxMessage(chat_id=chat_id, method=method, payload=payload, not_before=now, created_at=now)
-    session.add(message)
-    return message
+#: where a session keeps the rows ``enqueue`` has not written yet
+_QUEUED = "outbox.queued"
 
 
-def claim_sendable(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
+def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime) -> None:
+    """Queue a message in the session's transaction.
+
+    Rows wait in the session as plain values and are inserted together, in the
+    order queued, before the session's next statement or at its commit: an ORM
+    object per message cost a fifth of a broadcast round's CPU."""
+    row = {"chat_id": chat_id, "method": method, "payload": payload, "status": "pending", "attempts": 0, "not_before": now, "created_at": now}
+    session.info.setdefault(_QUEUED, []).append(row)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    _write_queued(state.session)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _write_queued(session: OrmSession) -> None:
+    rows = session.info.pop(_QUEUED, None)
+    if rows:
+        session.connection().execute(insert(_TABLE), rows)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_queued(session: OrmSession) -> None:
+    session.info.pop(_QUEUED, None)
+
+
+class Claimed(NamedTuple):
+    """A claimed message, as the sender needs it: plain values, as building an ORM
+    object per row was two thirds of a claim's cost."""
+
+    id: int
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+    claimed_at: datetime
+
+
+def claim_sendable(session: Session, now: datetime, limit: int) -> list[Claimed]:
     """Claim up to ``limit`` due pending messages, oldest first, marking them ``claimed``.
 
     A chat with a message in hand or waiting for a retry is skipped, so each
@@ -55,21 +94,19 @@ def claim_sendable(session: Session, now: datetime, limit: int) -> list[OutboxMe
     claimable = (
         select(OutboxMessage.id)
         .where(
-            OutboxMessage.status == "pending",
-            OutboxMessage.not_before <= now,
+            OutboxMessage.status == "pending",  # not yet due: its chat is busy, so not_before needs no test here
             col(OutboxMessage.chat_id).not_in(busy_chats),
         )
         .order_by(col(OutboxMessage.id))
         .limit(limit)
     )
-    ids = list(
-        session.execute(
-            update(_TABLE).where(_TABLE.c.id.in_(claimable.scalar_subquery())).values(status="claimed", claimed_at=now).returning(_TABLE.c.id)
-        ).scalars()
+    rows = session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.id.in_(claimable.scalar_subquery()))
+        .values(status="claimed", claimed_at=now)
+        .returning(*(_TABLE.c[name] for name in Claimed._fields))
     )
-    if not ids:
-        return []
-    return list(session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.id))))
+    return sorted((Claimed(*row) for row in rows), key=lambda message: message.id)
 
 
 def begin_send(session: Session, message_id: int, claimed_at: datetime, now: datetime) -> bool:
@@ -143,7 +180,7 @@ def mark_sent(session: Session, message_id: int, telegram_message_id: int | None
 
 def mark_sents(session: Session, calls: Sequence[tuple[int, int | None, datetime]]) -> list[None]:
     """:func:`mark_sent` for many messages: one executemany."""
-    session.execute(
+    session.connection().execute(  # a Core executemany: the Session would take the ORM's bulk-update path
         update(_TABLE)
         .where(_TABLE.c.id == bindparam("b_id"))
         .values(status="sent", sent_at=bindparam("b_at"), telegram_message_id=bindparam("b_telegram_id"), error=None),
