@@ -52,8 +52,12 @@ class ApiRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """``ssl_context``: for a Bot API server whose certificate a private CA signed; the
+        system's trusted CAs by default."""
         self._pool_size = connection_pool_size
+        self._ssl = ssl_context
         self._read_timeout, self._write_timeout = read_timeout, write_timeout
         self._connect_timeout, self._pool_timeout = connect_timeout, pool_timeout
         self._media_write_timeout = media_write_timeout
@@ -101,7 +105,8 @@ class ApiRequest(BaseRequest):
         scheme, host, port, target, authority = _split(url)
         pool = self._pools.get((scheme, host, port))
         if pool is None:
-            pool = self._pools[(scheme, host, port)] = _Pool(scheme, host, port, self._pool_size)
+            tls = (self._ssl or ssl.create_default_context()) if scheme == "https" else None
+            pool = self._pools[(scheme, host, port)] = _Pool(host, port, tls, self._pool_size)
         body = request_data.json_payload if request_data is not None else b""
         head = f"{method} {target} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {self.USER_AGENT}\r\n"
         if body:
@@ -114,7 +119,7 @@ class ApiRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """Multipart requests (photos, documents) through aiohttp's form writer."""
         if self._uploads is None:
-            self._uploads = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=4))
+            self._uploads = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=4, ssl=self._ssl or True))
         form = aiohttp.FormData()
         for name, value in request_data.json_parameters.items():
             form.add_field(name, value)
@@ -139,9 +144,9 @@ class ApiRequest(BaseRequest):
 class _Pool:
     """Idle keep-alive connections to one host, and a cap on requests under way."""
 
-    def __init__(self, scheme: str, host: str, port: int, size: int) -> None:
+    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None, size: int) -> None:
         self._host, self._port = host, port
-        self._ssl = ssl.create_default_context() if scheme == "https" else None
+        self._ssl = tls
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(size)
 

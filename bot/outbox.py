@@ -47,7 +47,8 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import RequestData
-from telegram.request._requestparameter import RequestParameter  # not re-exported; PTB is pinned to 22.x
+# not re-exported by telegram.request; PTB is pinned to 22.x
+from telegram.request._requestparameter import RequestParameter
 
 from bot.api_request import never_sent
 from bot.clock import Clock

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import telegram.error
+import trustme
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.api_request import ApiRequest, never_sent
@@ -107,3 +110,36 @@ async def test_a_cancelled_request_hangs_up() -> None:
     finally:
         await request.shutdown()
         server.close()
+
+
+async def test_https_with_a_verified_certificate() -> None:
+    """Telegram is reached over TLS: the pool verifies the server's certificate."""
+    authority = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_tls)
+
+    async def get_me(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "Sandbox"}})
+
+    app = web.Application()
+    app.router.add_post("/bot123:X/getMe", get_me)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_tls)
+    await site.start()
+    port = runner.addresses[0][1]
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    try:
+        for request, trusted in ((ApiRequest(ssl_context=trusting), True), (ApiRequest(), False)):
+            await request.initialize()
+            try:
+                if trusted:
+                    assert (await request.post(f"https://127.0.0.1:{port}/bot123:X/getMe"))["first_name"] == "Sandbox"
+                else:  # an unknown CA is refused, not trusted
+                    with pytest.raises(telegram.error.NetworkError, match="CERTIFICATE_VERIFY_FAILED"):
+                        await request.post(f"https://127.0.0.1:{port}/bot123:X/getMe")
+            finally:
+                await request.shutdown()
+    finally:
+        await runner.cleanup()
