@@ -47,7 +47,6 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import RequestData
-# not re-exported by telegram.request; PTB is pinned to 22.x
 from telegram.request._requestparameter import RequestParameter
 
 from bot.api_request import never_sent
@@ -312,7 +311,8 @@ class Outbox:
         Text methods post the row's parameters as they are through PTB's request
         layer (which maps Telegram's errors): the outbox needs only the message id,
         and PTB's typed methods (building, then parsing a ``Message``) cost a third
-        of the sender's CPU, its ``do_api_request`` another tenth."""
+        of the sender's CPU, its ``do_api_request`` another tenth.  (``RequestParameter``
+        is not re-exported by ``telegram.request``; PTB is pinned to 22.x.)"""
         payload = dict(message.payload)
         buttons = payload.pop("buttons", None)
         if buttons:
