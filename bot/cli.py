@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("CHECKIN_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO, and the URL contains the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # a tick still starting a big round when the next is due: the next is skipped, by design (one
+    # tick at a time); APScheduler warned about it every second of a 10,000-partner round
+    logging.getLogger("apscheduler.scheduler").addFilter(lambda record: "maximum number of running instances" not in record.getMessage())
     # and in case anything else logs it (an exception text, a debug level), the token is masked everywhere
     redact_token_in_logs(os.environ.get("TELEGRAM_BOT_TOKEN", ""))
     try:
