@@ -42,11 +42,13 @@ def seed(db: Database, rows: int, due: int) -> datetime:
 
 
 def timed_claim(db: Database, claim: Any, repeats: int) -> tuple[float, int, str]:
-    """Median milliseconds of ``claim(session)``, rows claimed, and the SELECT it ran."""
+    """Median milliseconds of ``claim(session)``, rows claimed, and the query it ran first
+    (a check-in claim's SELECT, the outbox's claiming UPDATE)."""
     statements: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and not statements:
+        first_word = statement.lstrip().split(None, 1)[0].upper()
+        if first_word in ("SELECT", "UPDATE") and "advisory" not in statement and not statements:
             statements.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", capture)
