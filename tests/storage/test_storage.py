@@ -195,6 +195,23 @@ def test_outbox_keeps_each_chat_in_order(db: Database) -> None:
         assert outbox.claim_sendable(session, NOW, 10) == []
 
 
+def test_queued_messages_are_written_in_order_before_the_next_statement_and_dropped_on_rollback(db: Database) -> None:
+    """``enqueue`` keeps rows in the session: the session's own next statement sees them, in
+    order, and a unit of work that fails sends nothing."""
+    with db.session() as session:
+        outbox.enqueue(session, 7, "sendMessage", {"text": "first"}, NOW)
+        outbox.enqueue(session, 7, "sendMessage", {"text": "second"}, NOW)
+        assert [m.payload["text"] for m in outbox.messages_for_chat(session, 7)] == ["first", "second"]
+    with pytest.raises(RuntimeError), db.session() as session:
+        outbox.enqueue(session, 7, "sendMessage", {"text": "never"}, NOW)
+        raise RuntimeError("the unit of work failed")
+    with db.session() as session:
+        assert [m.payload["text"] for m in outbox.messages_for_chat(session, 7)] == ["first", "second"]
+        outbox.enqueue(session, 8, "sendMessage", {"text": "at commit"}, NOW)
+    with db.session() as session:
+        assert [m.status for m in outbox.messages_for_chat(session, 8)] == ["pending"]
+
+
 def test_interrupted_sends_become_uncertain(db: Database) -> None:
     """A dead process's claimed rows were never sent (pending again); its
     ``sending`` rows may have arrived (uncertain, never resent)."""
