@@ -34,7 +34,8 @@ from bot.sandbox import Sandbox
 from storage.db import Database
 from storage.models import Checkin, OutboxMessage
 
-PARTNERS = 300
+#: enough that a round outlasts the other process's outbox poll (1 s) at 1,000 messages/s
+PARTNERS = 1000
 
 
 async def _start_bot(config: Path, clock_offset: float = 0.0) -> asyncio.subprocess.Process:
