@@ -149,6 +149,7 @@ class _Pool:
         self._ssl = tls
         self._idle: list[_Connection] = []
         self._slots = asyncio.Semaphore(size)
+        self._closed = False
 
     async def exchange(self, request: bytes, connect: float | None, waiting: float | None, read: float | None) -> tuple[int, bytes]:
         """Send one request and return (status, body)."""
@@ -172,7 +173,7 @@ class _Pool:
                 if isinstance(error, ConnectionError):
                     raise NetworkError(f"The connection to Telegram broke: {error}") from error
                 raise
-            if connection.reusable:
+            if connection.reusable and not self._closed:
                 self._idle.append(connection)
             else:
                 connection.close()
@@ -198,6 +199,8 @@ class _Pool:
         return connection
 
     def close(self) -> None:
+        """Close the idle connections now; busy ones close when their request ends."""
+        self._closed = True
         for connection in self._idle:
             connection.close()
         self._idle.clear()

@@ -143,3 +143,31 @@ async def test_https_with_a_verified_certificate() -> None:
                 await request.shutdown()
     finally:
         await runner.cleanup()
+
+
+async def test_a_request_under_way_at_shutdown_closes_its_connection_after() -> None:
+    """Shutting down while a request waits for its answer: the answer still arrives, and the
+    connection is closed rather than kept idle by a pool that is gone."""
+    hung_up = asyncio.Event()
+
+    async def slow_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await asyncio.sleep(0.3)
+        body = b'{"ok":true,"result":true}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        await reader.read()  # returns at the client's EOF
+        hung_up.set()
+        writer.close()
+
+    server = await asyncio.start_server(slow_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = ApiRequest()
+    await request.initialize()
+    try:
+        call = asyncio.create_task(request.post(f"http://127.0.0.1:{port}/bot123:X/close"))
+        await asyncio.sleep(0.1)
+        await request.shutdown()
+        assert await call is True
+        await asyncio.wait_for(hung_up.wait(), timeout=2)
+    finally:
+        server.close()
