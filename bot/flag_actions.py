@@ -64,6 +64,9 @@ def answer_prompt(rt: Runtime, update_id: int, sender: Sender, text: str) -> boo
     """A plain message from someone the bot asked something of (a note, a reason, an
     idea).  False, and nothing recorded, if nothing was asked: the message then
     goes to the partner conversation as usual."""
+    with rt.db.reading() as connection:
+        if not flags.prompt_waiting(connection, sender.telegram_user_id):
+            return False
     now = rt.clock.now()
     with rt.db.session() as session:
         waiting = flags.pending_prompt(session, sender.telegram_user_id)
