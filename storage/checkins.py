@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -28,15 +28,17 @@ def schedule_checkin(session: Session, person_id: int, project_id: str, flow_id:
     return checkin
 
 
+_NEXT_SCHEDULED = select(Checkin).where(
+    Checkin.person_id == bindparam("person_id"),
+    Checkin.project_id == bindparam("project_id"),
+    Checkin.flow_id == bindparam("flow_id"),
+    Checkin.status == SCHEDULED,
+)
+
+
 def next_scheduled(session: Session, person_id: int, project_id: str, flow_id: str) -> Checkin | None:
-    return session.exec(
-        select(Checkin).where(
-            Checkin.person_id == person_id,
-            Checkin.project_id == project_id,
-            Checkin.flow_id == flow_id,
-            Checkin.status == SCHEDULED,
-        )
-    ).first()
+    """Asked each time a check-in ends; the statement is built once."""
+    return session.execute(_NEXT_SCHEDULED, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id}).scalars().first()
 
 
 def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: int | None = None) -> list[Checkin]:
@@ -174,15 +176,19 @@ def active_checkin(session: Session, person_id: int) -> Checkin | None:
     ).first()
 
 
+#: built once: constructing the statement cost as much as running it
+_PARTNER_AND_ACTIVE_CHECKIN = (
+    select(Person, Checkin)
+    .outerjoin(Checkin, and_(col(Checkin.person_id) == Person.id, col(Checkin.status) == ACTIVE))
+    .where(Person.telegram_user_id == bindparam("telegram_user_id"))
+    .order_by(col(Checkin.id))
+)
+
+
 def partner_and_active_checkin(session: Session, telegram_user_id: int) -> tuple[Person | None, Checkin | None]:
     """Who sent an update and the check-in they are in, if any: one query, as
     every answer a partner gives starts with it."""
-    row = session.exec(
-        select(Person, Checkin)
-        .outerjoin(Checkin, and_(col(Checkin.person_id) == Person.id, col(Checkin.status) == ACTIVE))
-        .where(Person.telegram_user_id == telegram_user_id)
-        .order_by(col(Checkin.id))
-    ).first()
+    row = session.execute(_PARTNER_AND_ACTIVE_CHECKIN, {"telegram_user_id": telegram_user_id}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -187,9 +187,17 @@ def prompt_waiting(connection: Connection, telegram_user_id: int) -> bool:
     """Whether the bot waits on an answer from this Telegram user.  Every plain message
     a partner sends asks it first and the answer is almost always no: a Core query on a
     bare connection, a quarter of the cost of an ORM session and load."""
-    people, prompts = Person.__table__, StaffPrompt.__table__
-    query = select(prompts.c.person_id).join(people, prompts.c.person_id == people.c.id).where(people.c.telegram_user_id == telegram_user_id)
-    return connection.execute(query.limit(1)).first() is not None
+    return connection.execute(_PROMPT_WAITING, {"telegram_user_id": telegram_user_id}).first() is not None
+
+
+_PEOPLE, _PROMPTS = Person.__table__, StaffPrompt.__table__
+#: built once: constructing the statement cost more than running it
+_PROMPT_WAITING = (
+    select(_PROMPTS.c.person_id)
+    .join(_PEOPLE, _PROMPTS.c.person_id == _PEOPLE.c.id)
+    .where(_PEOPLE.c.telegram_user_id == bindparam("telegram_user_id"))
+    .limit(1)
+)
 
 
 def pending_prompt(session: Session, telegram_user_id: int) -> tuple[Person, StaffPrompt] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import bindparam, event, insert, select
 from sqlmodel import Session
 
 from storage.models import ProcessedUpdate
@@ -14,6 +14,7 @@ _CLAIMED = "claimed_update_ids"
 #: Core statements: every update a partner sends passes here, and the ORM's get-then-add
 #: cost a tenth of an answer's CPU
 _TABLE = ProcessedUpdate.__table__
+_SEEN = select(_TABLE.c.update_id).where(_TABLE.c.update_id == bindparam("update_id"))
 
 
 def claim_update(session: Session, update_id: int, now: datetime) -> bool:
@@ -29,7 +30,7 @@ def claim_update(session: Session, update_id: int, now: datetime) -> bool:
     claimed: dict[int, datetime] = session.info.setdefault(_CLAIMED, {})
     if update_id in claimed:
         return False
-    seen = session.connection().execute(select(_TABLE.c.update_id).where(_TABLE.c.update_id == update_id)).first()
+    seen = session.connection().execute(_SEEN, {"update_id": update_id}).first()
     if seen is not None:
         return False
     claimed[update_id] = now
