@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, event, func, insert, update
+from sqlalchemy import Integer, bindparam, event, func, insert, update
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from storage.locks import serialise
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, UTCDateTime
 
 #: statuses of messages a live process has in hand: their chat waits behind them
 IN_HAND = ("claimed", "sending")
@@ -76,6 +76,40 @@ class Claimed(NamedTuple):
     claimed_at: datetime
 
 
+# Statements the sender runs for every message or claim, built once: building a statement cost
+# as much as running it.  A chat with a message in hand, or one waiting to be retried, is busy.
+_BUSY_CHATS = select(_TABLE.c.chat_id).where(
+    _TABLE.c.status.in_(IN_HAND) | ((_TABLE.c.status == "pending") & (_TABLE.c.not_before > bindparam("claim_now", type_=UTCDateTime)))
+)
+_CLAIMABLE = (
+    select(_TABLE.c.id)
+    .where(_TABLE.c.status == "pending", _TABLE.c.chat_id.not_in(_BUSY_CHATS))  # not yet due: its chat is busy
+    .order_by(_TABLE.c.id)
+    .limit(bindparam("claim_limit", type_=Integer))
+)
+_CLAIM = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(_CLAIMABLE.scalar_subquery()))
+    .values(status="claimed", claimed_at=bindparam("claim_now", type_=UTCDateTime))
+    .returning(*(_TABLE.c[name] for name in Claimed._fields))
+)
+_BEGIN_SENDS = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id.in_(bindparam("ids", expanding=True)),
+        _TABLE.c.status == "claimed",
+        _TABLE.c.claimed_at == bindparam("claimed", type_=UTCDateTime),
+    )
+    .values(status="sending", attempts=_TABLE.c.attempts + 1, claimed_at=bindparam("sending_since", type_=UTCDateTime))
+    .returning(_TABLE.c.id)
+)
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values(status="sent", sent_at=bindparam("b_at", type_=UTCDateTime), telegram_message_id=bindparam("b_telegram_id"), error=None)
+)
+
+
 def claim_sendable(session: Session, now: datetime, limit: int) -> list[Claimed]:
     """Claim up to ``limit`` due pending messages, oldest first, marking them ``claimed``.
 
@@ -87,25 +121,7 @@ def claim_sendable(session: Session, now: datetime, limit: int) -> list[Claimed]
     if limit <= 0:
         return []
     serialise(session, CLAIM_LOCK_KEY)
-    busy_chats = select(OutboxMessage.chat_id).where(
-        col(OutboxMessage.status).in_(IN_HAND)
-        | ((OutboxMessage.status == "pending") & (OutboxMessage.not_before > now))
-    )
-    claimable = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.status == "pending",  # not yet due: its chat is busy, so not_before needs no test here
-            col(OutboxMessage.chat_id).not_in(busy_chats),
-        )
-        .order_by(col(OutboxMessage.id))
-        .limit(limit)
-    )
-    rows = session.execute(
-        update(_TABLE)
-        .where(_TABLE.c.id.in_(claimable.scalar_subquery()))
-        .values(status="claimed", claimed_at=now)
-        .returning(*(_TABLE.c[name] for name in Claimed._fields))
-    )
+    rows = session.connection().execute(_CLAIM, {"claim_now": now, "claim_limit": limit})
     return sorted((Claimed(*row) for row in rows), key=lambda message: message.id)
 
 
@@ -133,14 +149,7 @@ def begin_sends(session: Session, calls: Sequence[tuple[int, datetime, datetime]
     now = max(now for _, _, now in calls)
     started: set[int] = set()
     for claimed_at, ids in by_claim.items():
-        started.update(
-            session.execute(
-                update(_TABLE)
-                .where(_TABLE.c.id.in_(ids), _TABLE.c.status == "claimed", _TABLE.c.claimed_at == claimed_at)
-                .values(status="sending", attempts=_TABLE.c.attempts + 1, claimed_at=now)
-                .returning(_TABLE.c.id)
-            ).scalars()
-        )
+        started.update(session.connection().execute(_BEGIN_SENDS, {"ids": ids, "claimed": claimed_at, "sending_since": now}).scalars())
     return [message_id in started for message_id, _, _ in calls]
 
 
@@ -180,12 +189,8 @@ def mark_sent(session: Session, message_id: int, telegram_message_id: int | None
 
 def mark_sents(session: Session, calls: Sequence[tuple[int, int | None, datetime]]) -> list[None]:
     """:func:`mark_sent` for many messages: one executemany."""
-    session.connection().execute(  # a Core executemany: the Session would take the ORM's bulk-update path
-        update(_TABLE)
-        .where(_TABLE.c.id == bindparam("b_id"))
-        .values(status="sent", sent_at=bindparam("b_at"), telegram_message_id=bindparam("b_telegram_id"), error=None),
-        [{"b_id": m, "b_telegram_id": t, "b_at": at} for m, t, at in calls],
-    )
+    # a Core executemany: the Session would take the ORM's bulk-update path
+    session.connection().execute(_MARK_SENT, [{"b_id": m, "b_telegram_id": t, "b_at": at} for m, t, at in calls])
     return [None] * len(calls)
 
 
