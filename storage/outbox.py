@@ -35,6 +35,7 @@ _TABLE = OutboxMessage.__table__
 
 #: where a session keeps the rows ``enqueue`` has not written yet
 _QUEUED = "outbox.queued"
+_INSERT = insert(_TABLE)
 
 
 def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime) -> None:
@@ -55,8 +56,8 @@ def _before_statement(state: ORMExecuteState) -> None:
 @event.listens_for(OrmSession, "before_commit")
 def _write_queued(session: OrmSession) -> None:
     rows = session.info.pop(_QUEUED, None)
-    if rows:
-        session.connection().execute(insert(_TABLE), rows)
+    if rows:  # one row as a plain execute: the executemany path costs more for a single row
+        session.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 @event.listens_for(OrmSession, "after_rollback")

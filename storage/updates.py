@@ -15,6 +15,7 @@ _CLAIMED = "claimed_update_ids"
 #: cost a tenth of an answer's CPU
 _TABLE = ProcessedUpdate.__table__
 _SEEN = select(_TABLE.c.update_id).where(_TABLE.c.update_id == bindparam("update_id"))
+_INSERT = insert(_TABLE)
 
 
 def claim_update(session: Session, update_id: int, now: datetime) -> bool:
@@ -41,7 +42,8 @@ def claim_update(session: Session, update_id: int, now: datetime) -> bool:
 def _write_claimed(session: Session) -> None:
     claimed: dict[int, datetime] = session.info.pop(_CLAIMED, {})
     if claimed:
-        session.connection().execute(insert(_TABLE), [{"update_id": u, "processed_at": at} for u, at in claimed.items()])
+        rows = [{"update_id": u, "processed_at": at} for u, at in claimed.items()]
+        session.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 @event.listens_for(Session, "after_rollback")
