@@ -56,8 +56,8 @@ def _before_statement(state: ORMExecuteState) -> None:
 @event.listens_for(OrmSession, "before_commit")
 def _write_queued(session: OrmSession) -> None:
     rows = session.info.pop(_QUEUED, None)
-    if rows:  # one row as a plain execute: the executemany path costs more for a single row
-        session.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    if rows:
+        session.connection().execute(_INSERT, rows)
 
 
 @event.listens_for(OrmSession, "after_rollback")
@@ -129,16 +129,7 @@ def claim_sendable(session: Session, now: datetime, limit: int) -> list[Claimed]
 def begin_send(session: Session, message_id: int, claimed_at: datetime, now: datetime) -> bool:
     """Record that the HTTP request is about to go out.  False if this claim was
     taken over (it expired), so the caller must not send."""
-    result = session.execute(
-        update(_TABLE)
-        .where(
-            col(OutboxMessage.id) == message_id,
-            OutboxMessage.status == "claimed",
-            OutboxMessage.claimed_at == claimed_at,
-        )
-        .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=now)
-    )
-    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+    return begin_sends(session, [(message_id, claimed_at, now)])[0]
 
 
 def begin_sends(session: Session, calls: Sequence[tuple[int, datetime, datetime]]) -> list[bool]:
@@ -181,11 +172,7 @@ def fail_claimed(session: Session, message_ids: Sequence[int], claimed_at: datet
 
 
 def mark_sent(session: Session, message_id: int, telegram_message_id: int | None, now: datetime) -> None:
-    session.execute(
-        update(_TABLE)
-        .where(col(OutboxMessage.id) == message_id)
-        .values(status="sent", sent_at=now, telegram_message_id=telegram_message_id, error=None)
-    )
+    mark_sents(session, [(message_id, telegram_message_id, now)])
 
 
 def mark_sents(session: Session, calls: Sequence[tuple[int, int | None, datetime]]) -> list[None]:

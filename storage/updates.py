@@ -42,8 +42,7 @@ def claim_update(session: Session, update_id: int, now: datetime) -> bool:
 def _write_claimed(session: Session) -> None:
     claimed: dict[int, datetime] = session.info.pop(_CLAIMED, {})
     if claimed:
-        rows = [{"update_id": u, "processed_at": at} for u, at in claimed.items()]
-        session.connection().execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+        session.connection().execute(_INSERT, [{"update_id": u, "processed_at": at} for u, at in claimed.items()])
 
 
 @event.listens_for(Session, "after_rollback")

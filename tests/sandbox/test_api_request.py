@@ -8,6 +8,7 @@ import asyncio
 import socket
 import ssl
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -85,31 +86,43 @@ async def test_no_server_is_a_network_error() -> None:
         await request.shutdown()
 
 
-async def test_a_cancelled_request_hangs_up() -> None:
-    """A bot stopping cancels its long poll: the connection must close, or Telegram keeps the
-    poll open and ends it with a Conflict when the next bot instance polls."""
+@asynccontextmanager
+async def _raw_server(answer: bytes | None = None, delay: float = 0.0) -> AsyncIterator[tuple[int, asyncio.Event]]:
+    """A server that reads one request, answers ``answer`` after ``delay`` (or never), and
+    sets the event when the client hangs up: what the pool does with its connections."""
     hung_up = asyncio.Event()
 
-    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
+        if answer is not None:
+            await asyncio.sleep(delay)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
         await reader.read()  # returns at the client's EOF
         hung_up.set()
         writer.close()
 
-    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    request = ApiRequest()
-    await request.initialize()
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
     try:
-        poll = asyncio.create_task(request.post(f"http://127.0.0.1:{port}/bot123:X/getUpdates"))
-        await asyncio.sleep(0.2)
-        poll.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await poll
-        await asyncio.wait_for(hung_up.wait(), timeout=2)
+        yield server.sockets[0].getsockname()[1], hung_up
     finally:
-        await request.shutdown()
         server.close()
+
+
+async def test_a_cancelled_request_hangs_up() -> None:
+    """A bot stopping cancels its long poll: the connection must close, or Telegram keeps the
+    poll open and ends it with a Conflict when the next bot instance polls."""
+    async with _raw_server() as (port, hung_up):
+        request = ApiRequest()
+        await request.initialize()
+        try:
+            poll = asyncio.create_task(request.post(f"http://127.0.0.1:{port}/bot123:X/getUpdates"))
+            await asyncio.sleep(0.2)
+            poll.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await poll
+            await asyncio.wait_for(hung_up.wait(), timeout=2)
+        finally:
+            await request.shutdown()
 
 
 async def test_https_with_a_verified_certificate() -> None:
@@ -148,26 +161,11 @@ async def test_https_with_a_verified_certificate() -> None:
 async def test_a_request_under_way_at_shutdown_closes_its_connection_after() -> None:
     """Shutting down while a request waits for its answer: the answer still arrives, and the
     connection is closed rather than kept idle by a pool that is gone."""
-    hung_up = asyncio.Event()
-
-    async def slow_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        await asyncio.sleep(0.3)
-        body = b'{"ok":true,"result":true}'
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-        await reader.read()  # returns at the client's EOF
-        hung_up.set()
-        writer.close()
-
-    server = await asyncio.start_server(slow_answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    request = ApiRequest()
-    await request.initialize()
-    try:
+    async with _raw_server(b'{"ok":true,"result":true}', delay=0.3) as (port, hung_up):
+        request = ApiRequest()
+        await request.initialize()
         call = asyncio.create_task(request.post(f"http://127.0.0.1:{port}/bot123:X/close"))
         await asyncio.sleep(0.1)
         await request.shutdown()
         assert await call is True
         await asyncio.wait_for(hung_up.wait(), timeout=2)
-    finally:
-        server.close()
