@@ -57,8 +57,6 @@ def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("snooze", controls.snooze, filters=private))
     application.add_handler(CommandHandler("idea", flags.idea, filters=private))
     application.add_handler(CallbackQueryHandler(flags.tapped, pattern=r"^(f|fu|i):"))
-    # group -1 runs first: a note or idea the bot is waiting for never reaches the check-in
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, flags.awaited_text), group=-1)
     application.add_handler(CallbackQueryHandler(partner.consent, pattern=r"^consent:"))
     application.add_handler(CallbackQueryHandler(partner.tapped, pattern=r"^a:"))
     application.add_handler(CallbackQueryHandler(partner.settings_tapped, pattern=rf"^{settings_chat.PREFIX}"))

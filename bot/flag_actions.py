@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.telegram_format import plain, text_payload
 from storage import checkins, flags, outbox, people, projects, updates
 from storage.db import Database
-from storage.models import Answer, Flag, Person
+from storage.models import Flag, Person
 
 if TYPE_CHECKING:
     from bot.conversation import Sender
@@ -134,16 +134,14 @@ def follow_up_answer(rt: Runtime, update_id: int, sender: Sender, tap: callbacks
         met = tap.choice == "y"
         need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
         question = texts.FOLLOW_UP_QUESTION.replace("{need}", need)
+        display = texts.FOLLOW_UP_YES if met else texts.FOLLOW_UP_NO
         answer = checkins.add_answer(
             session,
-            Answer(
-                person_id=person.id, project_id=flag.project_id, flow_id=FOLLOW_UP_FLOW, flow_version="1",
-                step_id=f"flag-{flag.id}", question=question, value="yes" if met else "no",
-                display=texts.FOLLOW_UP_YES if met else texts.FOLLOW_UP_NO, answered_at=now,
-            ),
+            person_id=person.id, project_id=flag.project_id, flow_id=FOLLOW_UP_FLOW, flow_version="1",
+            step_id=f"flag-{flag.id}", question=question, value="yes" if met else "no", display=display, answered_at=now,
         )
         if message_id is not None:  # the buttons go, the answer shows
-            outbox.enqueue(session, person.chat_id, "editMessageText", {**plain(f"{question}\n\n✓ {answer.display}"), "message_id": message_id}, now)
+            outbox.enqueue(session, person.chat_id, "editMessageText", {**plain(f"{question}\n\n✓ {display}"), "message_id": message_id}, now)
         if met:
             flag.follow_up = "met"
             session.add(flag)

@@ -10,13 +10,14 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.config import Settings
 from bot.replies import say
 from storage import checkins, flags
-from storage.models import Answer, Person
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def respond_to_distress(
     person: Person,
     project_id: str,
     text: str,
-    answer: Answer | None,
+    answer: dict[str, Any] | None,
     anonymous: bool,
     now: datetime,
 ) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, Checkin, FlowVersion, Person
+from storage.queued import learn_ids, queue_insert, queue_write, write_queued
 from storage.upsert import upsert
 
 ACTIVE = "active"
@@ -196,14 +197,24 @@ def get_checkin(session: Session, checkin_id: int) -> Checkin | None:
     return session.get(Checkin, checkin_id)
 
 
+_SAVE_STATE = (
+    update(Checkin)
+    .where(Checkin.id == bindparam("s_id"))
+    .values(flow_version=bindparam("s_version"), state=bindparam("s_state"), status=bindparam("s_status"), finished_at=bindparam("s_finished"))
+)
+
+
 def save_state(
     session: Session, checkin: Checkin, flow_version: str, state: dict[str, Any], finished_status: str | None, now: datetime
 ) -> None:
-    """Store where the partner is; ``finished_status`` closes the check-in."""
-    checkin.flow_version = flow_version
-    checkin.state = state
-    if finished_status is not None:
-        checkin.status, checkin.finished_at = finished_status, now
+    """Store where the partner is; ``finished_status`` closes the check-in.
+
+    Queued with the unit of work's other writes (storage/queued.py) rather than
+    flushed by the ORM; the object in hand shows the new values at once."""
+    status, finished_at = (finished_status, now) if finished_status is not None else (checkin.status, checkin.finished_at)
+    queue_write(session, _SAVE_STATE, {"s_id": checkin.id, "s_version": flow_version, "s_state": state, "s_status": status, "s_finished": finished_at})
+    for name, value in (("flow_version", flow_version), ("state", state), ("status", status), ("finished_at", finished_at)):
+        set_committed_value(checkin, name, value)
 
 
 def last_answers(session: Session, of: Sequence[Checkin]) -> dict[int, dict[str, Any]]:
@@ -238,17 +249,41 @@ def last_answers(session: Session, of: Sequence[Checkin]) -> dict[int, dict[str,
     return found
 
 
-def add_answer(session: Session, answer: Answer) -> Answer:
-    """Added to the unit of work, written with the rest of it at the commit."""
-    session.add(answer)
-    return answer
+_ANSWERS = Answer.__table__
+learn_ids(_ANSWERS)
 
 
-def answer_id(session: Session, answer: Answer) -> int:
-    """The answer's id, writing it now if it has none yet (evidence for a flag needs it)."""
-    if answer.id is None:
-        session.flush()
-    return answer.id  # type: ignore[return-value]
+def add_answer(
+    session: Session,
+    *,
+    project_id: str,
+    flow_id: str,
+    flow_version: str,
+    step_id: str,
+    question: str,
+    value: Any,
+    answered_at: datetime,
+    checkin_id: int | None = None,
+    person_id: int | None = None,
+    display: str = "",
+    skipped: bool = False,
+    anonymous: bool = False,
+) -> dict[str, Any]:
+    """Queue an answer in the unit of work, written with its other rows
+    (storage/queued.py).  Returns the row; :func:`answer_id` gives its id."""
+    row = {
+        "checkin_id": checkin_id, "person_id": person_id, "project_id": project_id, "flow_id": flow_id,
+        "flow_version": flow_version, "step_id": step_id, "question": question, "value": value,
+        "display": display, "skipped": skipped, "anonymous": anonymous, "answered_at": answered_at,
+    }
+    return queue_insert(session, _ANSWERS, row)
+
+
+def answer_id(session: Session, answer: dict[str, Any]) -> int:
+    """The queued answer's id, writing it now if it is not written yet (a flag's evidence needs it)."""
+    if "id" not in answer:
+        write_queued(session)
+    return int(answer["id"])
 
 
 def answers_of_checkin(session: Session, checkin_id: int) -> list[Answer]:

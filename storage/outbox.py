@@ -15,13 +15,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, event, func, insert, update
-from sqlalchemy.orm import ORMExecuteState
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import Integer, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from storage.locks import serialise
 from storage.models import OutboxMessage, UTCDateTime
+from storage.queued import queue_insert
 
 #: statuses of messages a live process has in hand: their chat waits behind them
 IN_HAND = ("claimed", "sending")
@@ -33,36 +32,11 @@ CLAIM_LOCK_KEY = 0x0B0C_5E4D
 _TABLE = OutboxMessage.__table__
 
 
-#: where a session keeps the rows ``enqueue`` has not written yet
-_QUEUED = "outbox.queued"
-_INSERT = insert(_TABLE)
-
-
 def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime) -> None:
-    """Queue a message in the session's transaction.
-
-    Rows wait in the session as plain values and are inserted together, in the
-    order queued, before the session's next statement or at its commit: an ORM
-    object per message cost a fifth of a broadcast round's CPU."""
+    """Queue a message in the session's transaction: written at the commit with
+    the unit of work's other rows, in the order queued (see storage/queued.py)."""
     row = {"chat_id": chat_id, "method": method, "payload": payload, "status": "pending", "attempts": 0, "not_before": now, "created_at": now}
-    session.info.setdefault(_QUEUED, []).append(row)
-
-
-@event.listens_for(OrmSession, "do_orm_execute")
-def _before_statement(state: ORMExecuteState) -> None:
-    _write_queued(state.session)
-
-
-@event.listens_for(OrmSession, "before_commit")
-def _write_queued(session: OrmSession) -> None:
-    rows = session.info.pop(_QUEUED, None)
-    if rows:
-        session.connection().execute(_INSERT, rows)
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _forget_queued(session: OrmSession) -> None:
-    session.info.pop(_QUEUED, None)
+    queue_insert(session, _TABLE, row, at_commit=True)
 
 
 class Claimed(NamedTuple):

@@ -1,16 +1,14 @@
-"""Flag, follow-up and idea buttons, /idea, and the plain message that answers
-something the bot asked (a resolve note, a reason, an idea)."""
+"""Flag, follow-up and idea buttons, and /idea.  The plain message that answers
+something the bot asked (a resolve note, a reason, an idea) comes through the
+partner's text handler (bot/conversation.handle_text)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import callbacks, flag_actions, ideas
 from bot.handlers import acknowledge, run, sender_of
-from bot.runtime import Runtime
 
 
 async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -31,14 +29,3 @@ async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def idea(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await run(context, ideas.idea_command, update.update_id, sender_of(update), " ".join(context.args or []))
-
-
-async def awaited_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before the conversation handler: if the bot is waiting on this person's
-    next message, it goes to that feature and no further."""
-    assert update.effective_message is not None
-    rt: Runtime = context.bot_data["runtime"]
-    text = update.effective_message.text or ""
-    if await asyncio.to_thread(flag_actions.answer_prompt, rt, update.update_id, sender_of(update), text):
-        rt.wake_outbox()
-        raise ApplicationHandlerStop

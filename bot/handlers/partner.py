@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import callbacks, forget, mydata, settings_chat
-from bot.conversation import handle_input
+from bot.conversation import handle_input, handle_text
 from bot.handlers import acknowledge, run, sender_of
 from bot.onboarding import handle_consent, handle_start
 from flows.types import Input
@@ -74,8 +74,7 @@ async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
-    inp = Input.typed(update.effective_message.text or "")
-    await run(context, handle_input, update.update_id, sender_of(update), inp)
+    await run(context, handle_text, update.update_id, sender_of(update), update.effective_message.text or "")
 
 
 async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from storage import checkins, flags, invites, leases, outbox, people, projects, updates
 from storage.db import Database, SchemaOutOfDate
-from storage.models import Answer, FlagEvent
+from storage.models import Answer, Checkin, FlagEvent
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -146,8 +146,8 @@ def test_repeat_report_adds_evidence_to_the_open_flag(db: Database) -> None:
         answer_ids = []
         for n in range(2):
             answer = checkins.add_answer(
-                session,
-                Answer(person_id=person, project_id="p1", flow_id="f", flow_version="v", step_id="paid", question="Paid?", value="no", display="Not yet"),
+                session, person_id=person, project_id="p1", flow_id="f", flow_version="v", step_id="paid",
+                question="Paid?", value="no", display="Not yet", answered_at=NOW,
             )
             answer_ids.append(checkins.answer_id(session, answer))
             flags.open_flag(session, project_id="p1", person_id=person, need="payment", severity="low" if n == 0 else "high", note="late", answer_ids=[answer_ids[-1]], now=NOW)
@@ -195,13 +195,14 @@ def test_outbox_keeps_each_chat_in_order(db: Database) -> None:
         assert outbox.claim_sendable(session, NOW, 10) == []
 
 
-def test_queued_messages_are_written_in_order_before_the_next_statement_and_dropped_on_rollback(db: Database) -> None:
-    """``enqueue`` keeps rows in the session: the session's own next statement sees them, in
-    order, and a unit of work that fails sends nothing."""
+def test_queued_messages_are_written_in_order_at_the_commit_and_dropped_on_rollback(db: Database) -> None:
+    """``enqueue`` keeps rows in the session until the commit (nothing in a unit of work
+    reads its own replies back), writes them in order, and a unit of work that fails
+    sends nothing."""
     with db.session() as session:
         outbox.enqueue(session, 7, "sendMessage", {"text": "first"}, NOW)
         outbox.enqueue(session, 7, "sendMessage", {"text": "second"}, NOW)
-        assert [m.payload["text"] for m in outbox.messages_for_chat(session, 7)] == ["first", "second"]
+        assert outbox.messages_for_chat(session, 7) == []  # not yet: SQLite's write lock waits for the commit
     with pytest.raises(RuntimeError), db.session() as session:
         outbox.enqueue(session, 7, "sendMessage", {"text": "never"}, NOW)
         raise RuntimeError("the unit of work failed")
@@ -210,6 +211,30 @@ def test_queued_messages_are_written_in_order_before_the_next_statement_and_drop
         outbox.enqueue(session, 8, "sendMessage", {"text": "at commit"}, NOW)
     with db.session() as session:
         assert [m.status for m in outbox.messages_for_chat(session, 8)] == ["pending"]
+
+
+def test_queued_answers_and_state_are_seen_by_the_next_statement_and_answers_learn_their_ids(db: Database) -> None:
+    """Answers and a check-in's state are queued (storage/queued.py) but written before the
+    session's next statement, so the unit of work reads what it wrote; an answer asked for
+    its id after other statements ran still gets the right one."""
+    person = _partner(db)
+    with db.session() as session:
+        checkin = checkins.schedule_checkin(session, person, "p1", "f", NOW)
+    with db.session() as session:
+        checkin = session.get(Checkin, checkin.id)
+        assert checkin is not None
+        fields = {"person_id": person, "project_id": "p1", "flow_id": "f", "flow_version": "v", "answered_at": NOW}
+        first = checkins.add_answer(session, checkin_id=checkin.id, step_id="a", question="A?", value="1", **fields)
+        second = checkins.add_answer(session, checkin_id=checkin.id, step_id="b", question="B?", value="2", **fields)
+        checkins.save_state(session, checkin, "v", {"step": "c"}, "completed", NOW)
+        assert checkin.status == "completed" and checkin not in session.dirty
+        assert [a.step_id for a in checkins.answers_of_checkin(session, checkin.id)] == ["a", "b"]  # type: ignore[arg-type]
+        assert session.exec(select(Checkin.status).where(Checkin.id == checkin.id)).one() == "completed"
+        ids = [checkins.answer_id(session, first), checkins.answer_id(session, second)]
+    with db.session() as session:
+        stored = checkins.answers_of_checkin(session, checkin.id)  # type: ignore[arg-type]
+        assert [(a.id, a.step_id) for a in stored] == list(zip(ids, ["a", "b"], strict=True))
+        assert session.get(Checkin, checkin.id).state == {"step": "c"}  # type: ignore[union-attr]
 
 
 def test_interrupted_sends_become_uncertain(db: Database) -> None:
