@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from storage.db import Database
@@ -31,11 +32,15 @@ class GroupCommitter:
         self.batched = dict(batched or {})
         self._queue: asyncio.Queue[Write] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
+        #: its own thread: in the default executor the marks queued behind partners' units of work
+        self._thread: ThreadPoolExecutor | None = None
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(session, *args)`` in a shared transaction; return its result once committed."""
         if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._work(), name="group-commit")
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-commit")
+            self._worker = asyncio.create_task(self._work(self._thread), name="group-commit")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         await self._queue.put((fn, args, future))
         return await future
@@ -45,13 +50,16 @@ class GroupCommitter:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+            self._thread = None
 
-    async def _work(self) -> None:
+    async def _work(self, thread: ThreadPoolExecutor) -> None:
         while True:
             batch = [await self._queue.get()]
             while len(batch) < self.max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            outcomes = await asyncio.to_thread(self._commit, batch)
+            outcomes = await asyncio.get_running_loop().run_in_executor(thread, self._commit, batch)
             for (_, _, future), (ok, value) in zip(batch, outcomes, strict=True):
                 if future.done():
                     continue
