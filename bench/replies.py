@@ -97,6 +97,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_rss_mb(pid: int) -> float:
     """VmHWM: the process's own peak resident memory."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -145,18 +151,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 driver = Driver(sandbox)
                 bots = await _start_bots(args, sandbox, workdir, url)
                 rss: list[float] = []
+                cpu_before = cpu_after = 0.0
                 try:
                     if args.bot == "reference":
                         while not sandbox.world.call_counts.get("getUpdates"):
                             await asyncio.sleep(0.1)
                         for user in users:
                             sandbox.world.send_command(user, "/start")
+                    while driver.first_message is None and all(bot.returncode is None for bot in bots):
+                        await asyncio.sleep(0.01)
+                    cpu_before = sum(_cpu_seconds(bot.pid) for bot in bots)
                     deadline = time.perf_counter() + args.timeout
                     while len(driver.completed) < args.partners and time.perf_counter() < deadline:
                         if any(bot.returncode is not None for bot in bots):
                             raise RuntimeError("a bot process exited")
                         await asyncio.sleep(0.2)
                     rss = [_peak_rss_mb(bot.pid) for bot in bots]
+                    cpu_after = sum(_cpu_seconds(bot.pid) for bot in bots)
                 finally:
                     for bot in bots:
                         if bot.returncode is None:
@@ -190,6 +201,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "latency_ms_p50": pct(0.50),
         "latency_ms_p95": pct(0.95),
         "latency_ms_p99": pct(0.99),
+        "bot_cpu_ms_per_message": round(1000 * (cpu_after - cpu_before) / max(1, QUESTIONS * len(done)), 2),
         "violations": len(stats["violations"]),
         "bot_peak_rss_mb": round(max(rss), 1) if rss else None,
     }
