@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, Checkin, FlowVersion, Person
-from storage.queued import learn_ids, queue_insert, queue_write, write_queued
+from storage.queued import queue_insert, queue_write, written_id
 from storage.upsert import upsert
 
 ACTIVE = "active"
@@ -250,7 +250,6 @@ def last_answers(session: Session, of: Sequence[Checkin]) -> dict[int, dict[str,
 
 
 _ANSWERS = Answer.__table__
-learn_ids(_ANSWERS)
 
 
 def add_answer(
@@ -269,21 +268,20 @@ def add_answer(
     skipped: bool = False,
     anonymous: bool = False,
 ) -> dict[str, Any]:
-    """Queue an answer in the unit of work, written with its other rows
-    (storage/queued.py).  Returns the row; :func:`answer_id` gives its id."""
+    """Queue an answer in the unit of work, written at its commit (storage/queued.py):
+    nothing reads a check-in's own answers back while it runs.  Returns the row;
+    :func:`answer_id` gives its id."""
     row = {
         "checkin_id": checkin_id, "person_id": person_id, "project_id": project_id, "flow_id": flow_id,
         "flow_version": flow_version, "step_id": step_id, "question": question, "value": value,
         "display": display, "skipped": skipped, "anonymous": anonymous, "answered_at": answered_at,
     }
-    return queue_insert(session, _ANSWERS, row)
+    return queue_insert(session, _ANSWERS, row, at_commit=True)
 
 
 def answer_id(session: Session, answer: dict[str, Any]) -> int:
-    """The queued answer's id, writing it now if it is not written yet (a flag's evidence needs it)."""
-    if "id" not in answer:
-        write_queued(session)
-    return int(answer["id"])
+    """The queued answer's id, writing it now (a flag's evidence needs it)."""
+    return written_id(session, _ANSWERS, answer)
 
 
 def answers_of_checkin(session: Session, checkin_id: int) -> list[Answer]:

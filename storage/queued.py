@@ -19,18 +19,19 @@ from sqlalchemy.orm import Session as OrmSession
 _QUEUED = "storage.queued_writes"
 #: the same for writes nothing in the unit of work reads back: they wait for the commit
 _AT_COMMIT = "storage.queued_writes_at_commit"
-#: the insert statement of each table, built once (building a statement cost as much as running it)
+#: each table's insert, and the same returning the id, built once (building a statement cost as much as running it)
 _inserts: dict[Table, Executable] = {}
-#: inserts whose rows learn their ids when written (a flag's evidence names its answer)
-_RETURNING_IDS: set[Executable] = set()
+_returning_id: dict[Table, Executable] = {}
 
 
 def queue_insert(session: OrmSession, table: Table, row: dict[str, Any], *, at_commit: bool = False) -> dict[str, Any]:
-    """Queue ``row`` for ``table``; returns the row, which gets its ``id`` when written
-    if the table was registered with :func:`learn_ids`.  ``at_commit``: nothing in the
-    unit of work reads it back, so it waits for the commit rather than the next statement."""
+    """Queue ``row`` for ``table``; returns the row (see :func:`written_id`).  ``at_commit``:
+    nothing in the unit of work reads it back, so it waits for the commit rather than
+    the next statement."""
     statement = _inserts.get(table)
-    return queue_write(session, _insert(table) if statement is None else statement, row, at_commit=at_commit)
+    if statement is None:
+        statement = _inserts[table] = insert(table)
+    return queue_write(session, statement, row, at_commit=at_commit)
 
 
 def queue_write(session: OrmSession, statement: Executable, parameters: dict[str, Any], *, at_commit: bool = False) -> dict[str, Any]:
@@ -39,9 +40,24 @@ def queue_write(session: OrmSession, statement: Executable, parameters: dict[str
     return parameters
 
 
-def learn_ids(table: Table) -> None:
-    """Give ``table``'s queued rows their ids when they are written."""
-    _RETURNING_IDS.add(_insert(table, returning_ids=True))
+def written_id(session: OrmSession, table: Table, row: dict[str, Any]) -> int:
+    """The id of a row queued with ``at_commit``, writing it (after the rows of its table
+    queued before it, so ids keep their order) now if it is not written yet.  Rare (a
+    flag's evidence names its answer), so the usual write needs no RETURNING."""
+    if "id" not in row:
+        rows = session.info.get(_AT_COMMIT, {}).get(_inserts.get(table), [])
+        position = next((n for n, queued in enumerate(rows) if queued is row), None)
+        if position is None:
+            raise ValueError("the row was not queued in this transaction")
+        before = rows[:position]
+        del rows[: position + 1]
+        connection = session.connection()
+        if before:
+            connection.execute(_inserts[table], before)
+        if table not in _returning_id:
+            _returning_id[table] = insert(table).returning(table.c.id)
+        row["id"] = connection.execute(_returning_id[table], row).scalar_one()
+    return int(row["id"])
 
 
 def write_queued(session: OrmSession, key: str = _QUEUED) -> None:
@@ -51,20 +67,8 @@ def write_queued(session: OrmSession, key: str = _QUEUED) -> None:
         return
     connection = session.connection()
     for statement, rows in queued.items():
-        if statement not in _RETURNING_IDS:
+        if rows:
             connection.execute(statement, rows)
-            continue
-        ids = connection.execute(statement, rows).scalars().all()
-        for row, row_id in zip(rows, ids, strict=True):
-            row["id"] = row_id
-
-
-def _insert(table: Table, returning_ids: bool = False) -> Executable:
-    statement: Any = insert(table)
-    if returning_ids:
-        statement = statement.returning(table.c.id, sort_by_parameter_order=True)
-    _inserts[table] = statement
-    return statement
 
 
 @event.listens_for(OrmSession, "do_orm_execute")

@@ -213,27 +213,30 @@ def test_queued_messages_are_written_in_order_at_the_commit_and_dropped_on_rollb
         assert [m.status for m in outbox.messages_for_chat(session, 8)] == ["pending"]
 
 
-def test_queued_answers_and_state_are_seen_by_the_next_statement_and_answers_learn_their_ids(db: Database) -> None:
-    """Answers and a check-in's state are queued (storage/queued.py) but written before the
-    session's next statement, so the unit of work reads what it wrote; an answer asked for
-    its id after other statements ran still gets the right one."""
+def test_queued_state_is_seen_by_the_next_statement_and_answers_get_ids_on_demand_in_order(db: Database) -> None:
+    """A check-in's state is queued (storage/queued.py) but written before the session's
+    next statement, so the unit of work reads what it wrote; answers wait for the commit,
+    and one asked for its id (a flag's evidence) is written then, after those before it."""
     person = _partner(db)
     with db.session() as session:
         checkin = checkins.schedule_checkin(session, person, "p1", "f", NOW)
     with db.session() as session:
         checkin = session.get(Checkin, checkin.id)
         assert checkin is not None
-        fields = {"person_id": person, "project_id": "p1", "flow_id": "f", "flow_version": "v", "answered_at": NOW}
-        first = checkins.add_answer(session, checkin_id=checkin.id, step_id="a", question="A?", value="1", **fields)
-        second = checkins.add_answer(session, checkin_id=checkin.id, step_id="b", question="B?", value="2", **fields)
+        fields = {"checkin_id": checkin.id, "person_id": person, "project_id": "p1", "flow_id": "f", "flow_version": "v", "answered_at": NOW}
+        first = checkins.add_answer(session, step_id="a", question="A?", value="1", **fields)
+        second = checkins.add_answer(session, step_id="b", question="B?", value="2", **fields)
         checkins.save_state(session, checkin, "v", {"step": "c"}, "completed", NOW)
         assert checkin.status == "completed" and checkin not in session.dirty
-        assert [a.step_id for a in checkins.answers_of_checkin(session, checkin.id)] == ["a", "b"]  # type: ignore[arg-type]
         assert session.exec(select(Checkin.status).where(Checkin.id == checkin.id)).one() == "completed"
-        ids = [checkins.answer_id(session, first), checkins.answer_id(session, second)]
+        assert checkins.answers_of_checkin(session, checkin.id) == []  # type: ignore[arg-type]
+        second_id = checkins.answer_id(session, second)
+        assert "id" not in first
+        checkins.add_answer(session, step_id="c", question="C?", value="3", **fields)
     with db.session() as session:
         stored = checkins.answers_of_checkin(session, checkin.id)  # type: ignore[arg-type]
-        assert [(a.id, a.step_id) for a in stored] == list(zip(ids, ["a", "b"], strict=True))
+        assert [a.step_id for a in stored] == ["a", "b", "c"]
+        assert stored[1].id == second_id and stored[0].id < second_id < stored[2].id  # type: ignore[operator]
         assert session.get(Checkin, checkin.id).state == {"step": "c"}  # type: ignore[union-attr]
 
 
