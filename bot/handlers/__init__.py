@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -23,9 +24,9 @@ def sender_of(update: Update) -> Sender:
 
 
 async def run(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., None], *args: Any) -> None:
-    """Run a feature's unit of work off the event loop (bot/units.py), then let the outbox send."""
+    """Run a feature's unit of work off the event loop, then let the outbox send."""
     rt: Runtime = context.bot_data["runtime"]
-    await rt.units.run(fn, rt, *args)
+    await asyncio.to_thread(fn, rt, *args)
     rt.wake_outbox()
 
 
