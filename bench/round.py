@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.round --partners 10000            # Telegram's limits on
     .venv/bin/python -m bench.round --partners 10000 --paid     # paid broadcast, 1,000/s
+    .venv/bin/python -m bench.round --partners 10000 --capacity # headroom: paid, the bot's pacer and the sandbox's limits lifted
     .venv/bin/python -m bench.round --partners 2000 --db postgresql://postgres@127.0.0.1:5432/postgres
 
 Seeds N consented partners with a check-in due now into a fresh database,
@@ -9,6 +10,10 @@ starts the sandbox here and `checkin run` as a subprocess, and measures from
 the first to the last check-in message delivered: sustained messages/s, 429s
 the bot received, and the bot process's peak RSS.  Prints the figures and,
 with --json, writes them with the per-second delivery counts for the plot.
+
+--capacity asks how fast the bot could send if Telegram let it: a paid round
+with the bot's 1,000/s pacer and the sandbox's rate limits lifted (a benchmark
+only: the bot itself never sends faster than Telegram allows).
 """
 
 from __future__ import annotations
@@ -52,23 +57,28 @@ def drop_database(url: str) -> None:
         drop_postgres_database(url)
 
 
-async def run_round(partners: int, paid: bool, db_url: str | None) -> dict[str, Any]:
+#: runs the bot with its paid-broadcast pacer lifted, for --capacity
+UNCAPPED_BOT = "import bot.outbox, bot.cli; bot.outbox.PAID_BROADCAST_RATE = 1e9; raise SystemExit(bot.cli.main())"
+
+
+async def run_round(partners: int, paid: bool, db_url: str | None, capacity: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         url = fresh_database(db_url, workdir)
         try:
             db = Database(url)
             db.upgrade()
-            async with Sandbox(limits=True) as sandbox:
+            async with Sandbox(limits=not capacity) as sandbox:
                 users = sandbox_partners(sandbox, partners)
                 started = time.perf_counter()
                 seed_partners(db, users, datetime.now(UTC) - timedelta(seconds=1))
                 seed_seconds = time.perf_counter() - started
                 db.dispose()
-                config = write_toml(bot_config(sandbox, url, paid_broadcast=paid, tick_seconds=1.0), workdir / "bot.toml")
+                config = write_toml(bot_config(sandbox, url, paid_broadcast=paid or capacity, tick_seconds=1.0), workdir / "bot.toml")
                 env = {**os.environ, "CHECKIN_LOG_LEVEL": "WARNING"}
+                command = ["-c", UNCAPPED_BOT] if capacity else ["-m", "bot.cli"]
                 bot = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot.cli", "--config", str(config), "run", env=env, stdin=asyncio.subprocess.DEVNULL
+                    sys.executable, *command, "--config", str(config), "run", env=env, stdin=asyncio.subprocess.DEVNULL
                 )
                 try:
                     while _first_questions(sandbox) < partners:
@@ -86,7 +96,7 @@ async def run_round(partners: int, paid: bool, db_url: str | None) -> dict[str, 
     per_second = Counter(int(t - first) for t in sends)
     return {
         "partners": partners,
-        "mode": "paid broadcast" if paid else "free limits",
+        "mode": "capacity (no pacer, no limits)" if capacity else "paid broadcast" if paid else "free limits",
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
         "messages": len(sends),
         "seconds": round(last - first, 2),
@@ -116,10 +126,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.round", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--partners", type=int, default=10_000)
     parser.add_argument("--paid", action="store_true", help="paid broadcast: allow_paid_broadcast, 1,000 messages/s")
+    parser.add_argument("--capacity", action="store_true", help="paid, with the bot's pacer and the sandbox's limits lifted: the bot's headroom")
     parser.add_argument("--db", help="a PostgreSQL server URL to create a fresh database on (default: a SQLite file)")
     parser.add_argument("--json", type=Path, help="also write the figures and per-second counts here")
     args = parser.parse_args()
-    result = asyncio.run(run_round(args.partners, args.paid, args.db))
+    result = asyncio.run(run_round(args.partners, args.paid, args.db, args.capacity))
     for key, value in result.items():
         if key != "per_second":
             print(f"{key:22} {value}")
