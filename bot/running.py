@@ -62,10 +62,28 @@ STOP_STEP_SECONDS = 20.0
 
 
 async def _bounded(step: Coroutine[Any, Any, None], what: str) -> None:
-    try:
-        await asyncio.wait_for(step, STOP_STEP_SECONDS)
-    except TimeoutError:
-        log.warning("stopping: %s did not finish within %.0f s; going on without it", what, STOP_STEP_SECONDS)
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=STOP_STEP_SECONDS)
+    if task in done:
+        task.result()
+        return
+    # where it waited, so a stop that hangs once in many test runs can be found
+    log.warning("stopping: %s did not finish within %.0f s; going on without it. It waited at: %s", what, STOP_STEP_SECONDS, _awaiting(task.get_coro()))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+def _awaiting(awaitable: object) -> str:
+    """The chain of awaits a suspended coroutine is in, innermost last."""
+    places = []
+    while awaitable is not None:
+        frame = getattr(awaitable, "cr_frame", None)
+        if frame is None:
+            places.append(type(awaitable).__name__)
+            break
+        places.append(f"{frame.f_code.co_qualname} ({frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno})")
+        awaitable = getattr(awaitable, "cr_await", None)
+    return " -> ".join(places)
 
 
 def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:

@@ -15,6 +15,7 @@ async def test_a_stop_step_that_hangs_is_cut_off_and_logged(monkeypatch: pytest.
     with caplog.at_level(logging.WARNING, logger="bot.running"):
         await asyncio.wait_for(running._bounded(asyncio.Event().wait(), "a stuck step"), timeout=5)  # type: ignore[arg-type]
     assert "a stuck step did not finish" in caplog.text
+    assert "Event.wait (locks.py:" in caplog.text  # where it waited
 
 
 async def test_a_step_that_finishes_is_waited_for() -> None:
