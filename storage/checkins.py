@@ -276,7 +276,7 @@ def add_answer(
         "flow_version": flow_version, "step_id": step_id, "question": question, "value": value,
         "display": display, "skipped": skipped, "anonymous": anonymous, "answered_at": answered_at,
     }
-    return queue_insert(session, _ANSWERS, row, at_commit=True)
+    return queue_insert(session, _ANSWERS, row)
 
 
 def answer_id(session: Session, answer: dict[str, Any]) -> int:

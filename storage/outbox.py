@@ -36,7 +36,7 @@ def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any]
     """Queue a message in the session's transaction: written at the commit with
     the unit of work's other rows, in the order queued (see storage/queued.py)."""
     row = {"chat_id": chat_id, "method": method, "payload": payload, "status": "pending", "attempts": 0, "not_before": now, "created_at": now}
-    queue_insert(session, _TABLE, row, at_commit=True)
+    queue_insert(session, _TABLE, row)
 
 
 class Claimed(NamedTuple):

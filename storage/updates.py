@@ -35,7 +35,7 @@ def claim_update(session: Session, update_id: int, now: datetime) -> bool:
     if seen is not None:
         return False
     claimed.add(update_id)
-    queue_insert(session, _TABLE, {"update_id": update_id, "processed_at": now}, at_commit=True)
+    queue_insert(session, _TABLE, {"update_id": update_id, "processed_at": now})
     return True
 
 
