@@ -126,7 +126,7 @@ async def _serve_webhook(running: RunningBot, options: WebhookOptions) -> Runnin
 
     running.inbox = InboxWorker(running.application, running.runtime)
     await running.inbox.start()
-    running.webhook = WebhookServer(options, running.runtime, running.inbox)
+    running.webhook = WebhookServer(options, running.inbox)
     await running.webhook.start()
     await running.application.bot.set_webhook(options.url, secret_token=options.secret, allowed_updates=Update.ALL_TYPES)
     log.info("bot @%s is serving webhook %s", running.application.bot.username, options.url)

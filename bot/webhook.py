@@ -8,7 +8,6 @@ may store an update and any of them may process it."""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from dataclasses import dataclass
@@ -19,9 +18,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.inbox import InboxWorker
-from bot.runtime import Runtime
 from bot.update_processor import ordering_key
-from storage import inbox
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +41,8 @@ class WebhookOptions:
 
 
 class WebhookServer:
-    def __init__(self, options: WebhookOptions, rt: Runtime, worker: InboxWorker) -> None:
+    def __init__(self, options: WebhookOptions, worker: InboxWorker) -> None:
         self.options = options
-        self.rt = rt
         self.worker = worker
         self._runner: web.AppRunner | None = None
         self.port = options.port
@@ -80,14 +76,10 @@ class WebhookServer:
             return web.Response(status=400)
         chat_id = ordering_key(Update.de_json(payload, None))
         try:
-            await asyncio.to_thread(self._store, payload, chat_id)
+            stored = await self.worker.receive(payload["update_id"], chat_id, payload)
         except Exception:
             log.exception("could not store update %s; Telegram will retry", payload["update_id"])
             return web.Response(status=500)
-        self.worker.wake()
+        if not stored:
+            log.info("update %s was already stored; ignoring the repeat", payload["update_id"])
         return web.Response(status=200)
-
-    def _store(self, payload: dict[str, Any], chat_id: int | None) -> None:
-        with self.rt.db.session() as session:
-            if not inbox.store(session, payload["update_id"], chat_id, payload, self.rt.clock.now()):
-                log.info("update %s was already stored; ignoring the repeat", payload["update_id"])

@@ -8,6 +8,7 @@ once the lease is over (the processed-update table then stops a second effect).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,14 +26,25 @@ CLAIM_LOCK_KEY = 0x1B0C_5EED
 
 def store(session: Session, update_id: int, chat_id: int | None, payload: dict[str, Any], now: datetime) -> bool:
     """Insert the update unless its id is already there.  False for a redelivery."""
+    return store_many(session, [(update_id, chat_id, payload, now)])[0]
+
+
+def store_many(session: Session, calls: list[tuple[int, int | None, dict[str, Any], datetime]]) -> list[bool]:
+    """:func:`store` for each ``(update_id, chat_id, payload, now)``, in one statement:
+    the webhook requests that arrive together share a transaction (bot/inbox.py)."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(InboxUpdate)
-        .values(update_id=update_id, chat_id=chat_id, payload=payload, status="pending", attempts=0, received_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    rows = [
+        {"update_id": update_id, "chat_id": chat_id, "payload": payload, "status": "pending", "attempts": 0, "received_at": now}
+        for update_id, chat_id, payload, now in calls
+    ]
+    statement = insert(InboxUpdate).values(rows).on_conflict_do_nothing(index_elements=["update_id"]).returning(InboxUpdate.update_id)
+    inserted = set(session.execute(statement).scalars())
+    stored = []
+    for update_id, *_ in calls:
+        stored.append(update_id in inserted)
+        inserted.discard(update_id)  # a second copy in the same batch is a repeat too
+    return stored
 
 
 def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list[InboxUpdate]:
@@ -74,11 +86,22 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list
 
 def finish(session: Session, update_ids: list[int], claimed_at: datetime, status: str = "done") -> None:
     """Settle updates this process claimed; a claim that expired and was taken over is left alone."""
-    session.execute(
-        update(InboxUpdate)
-        .where(col(InboxUpdate.update_id).in_(update_ids), InboxUpdate.status == "processing", InboxUpdate.claimed_at == claimed_at)
-        .values(status=status)
-    )
+    finish_many(session, [(update_ids, claimed_at, status)])
+
+
+def finish_many(session: Session, calls: list[tuple[list[int], datetime, str]]) -> list[None]:
+    """:func:`finish` for each ``(update_ids, claimed_at, status)``: one statement per
+    claim and status, however many chats settle together."""
+    grouped: dict[tuple[datetime, str], list[int]] = defaultdict(list)
+    for update_ids, claimed_at, status in calls:
+        grouped[claimed_at, status].extend(update_ids)
+    for (claimed_at, status), update_ids in grouped.items():
+        session.execute(
+            update(InboxUpdate)
+            .where(col(InboxUpdate.update_id).in_(update_ids), InboxUpdate.status == "processing", InboxUpdate.claimed_at == claimed_at)
+            .values(status=status)
+        )
+    return [None] * len(calls)
 
 
 def purge_done(session: Session, before: datetime) -> int:

@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from storage import checkins, flags, invites, leases, outbox, people, projects, updates
+from storage import (
+    checkins,
+    flags,
+    inbox,
+    invites,
+    leases,
+    outbox,
+    people,
+    projects,
+    updates,
+)
 from storage.db import Database, SchemaOutOfDate
 from storage.models import Answer, Checkin, FlagEvent
 
@@ -269,3 +279,18 @@ def test_a_lease_has_one_holder_until_it_runs_out_or_is_released(db: Database) -
         assert not leases.hold(session, "outbox", "a", NOW + timedelta(seconds=112), minute)
         leases.release(session, "outbox", "b")
         assert leases.hold(session, "outbox", "a", NOW + timedelta(seconds=113), minute)
+
+
+def test_webhook_updates_stored_together_keep_one_copy_each_and_settle_by_claim(db: Database) -> None:
+    """The webhook's group commit stores and settles many updates in one statement each:
+    a redelivery, even inside the same batch, is reported as a repeat and stored once."""
+    with db.session() as session:
+        assert inbox.store_many(session, [(1, 10, {"update_id": 1}, NOW), (2, 20, {"update_id": 2}, NOW), (1, 10, {"update_id": 1}, NOW)]) == [True, True, False]
+    with db.session() as session:
+        assert inbox.store_many(session, [(2, 20, {"update_id": 2}, NOW), (3, None, {"update_id": 3}, NOW)]) == [False, True]
+    with db.session() as session:
+        claimed = inbox.claim(session, NOW, timedelta(minutes=2), 10)
+    assert [(row.update_id, row.chat_id, row.payload) for row in claimed] == [(1, 10, {"update_id": 1}), (2, 20, {"update_id": 2}), (3, None, {"update_id": 3})]
+    with db.session() as session:
+        inbox.finish_many(session, [([1], NOW, "done"), ([3], NOW, "failed"), ([2], NOW - timedelta(minutes=5), "done")])
+        assert inbox.counts(session) == {"done": 1, "failed": 1, "processing": 1}  # 2's claim was not NOW's: left alone
