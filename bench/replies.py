@@ -144,20 +144,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if args.bot == "checkin":
                     db = Database(url)
                     db.upgrade()
-                    seed_partners(db, users, datetime.now(UTC) - timedelta(seconds=1))
+                    seed_partners(db, users, datetime.now(UTC) + timedelta(days=1))  # made due once every worker is up
                     with db.session() as session:
                         session.execute(update(Checkin).values(flow_id=FLOW_ID))
-                    db.dispose()
                 driver = Driver(sandbox)
                 bots = await _start_bots(args, sandbox, workdir, url)
                 rss: list[float] = []
                 cpu_before = cpu_after = 0.0
                 try:
+                    # every worker listening before the load starts, so Telegram's connections reach them all
+                    ready = ("setWebhook", args.workers) if args.webhook else ("getUpdates", 1)
+                    while sandbox.world.call_counts.get(ready[0], 0) < ready[1]:
+                        if any(bot.returncode is not None for bot in bots):
+                            raise RuntimeError("a bot process exited")
+                        await asyncio.sleep(0.1)
                     if args.bot == "reference":
-                        while not sandbox.world.call_counts.get("getUpdates"):
-                            await asyncio.sleep(0.1)
                         for user in users:
                             sandbox.world.send_command(user, "/start")
+                    else:
+                        with db.session() as session:
+                            session.execute(update(Checkin).values(due_at=datetime.now(UTC) - timedelta(seconds=1)))
+                        db.dispose()
                     while driver.first_message is None and all(bot.returncode is None for bot in bots):
                         await asyncio.sleep(0.01)
                     cpu_before = sum(_cpu_seconds(bot.pid) for bot in bots)
