@@ -51,7 +51,10 @@ def drop_postgres_database(url: str) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine whose errors never quote their parameters: those are partners' words,
+    and errors reach the logs."""
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

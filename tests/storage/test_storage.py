@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from storage import (
@@ -248,6 +249,24 @@ def test_queued_state_is_seen_by_the_next_statement_and_answers_get_ids_on_deman
         assert [a.step_id for a in stored] == ["a", "b", "c"]
         assert stored[1].id == second_id and stored[0].id < second_id < stored[2].id  # type: ignore[operator]
         assert session.get(Checkin, checkin.id).state == {"step": "c"}  # type: ignore[union-attr]
+
+
+def test_a_queued_write_that_fails_raises_as_sqlalchemy_would_without_the_partners_words(db: Database) -> None:
+    """Queued writes run on the driver's cursor; a failure still arrives as SQLAlchemy's
+    IntegrityError (nothing else changes for the caller), rolls the unit back, and its
+    message never quotes the parameters: those are a partner's words, and errors are logged."""
+    person = _partner(db)
+    fields = {"person_id": person, "project_id": "p1", "flow_id": "f", "flow_version": "v", "answered_at": NOW}
+    with pytest.raises(IntegrityError) as raised, db.session() as session:
+        outbox.enqueue(session, 7, "sendMessage", {"text": "not sent"}, NOW)
+        checkins.add_answer(session, checkin_id=424242, step_id="a", question="A?", value="my private words", **fields)
+    assert "my private words" not in str(raised.value)
+    with db.session() as session:
+        assert outbox.messages_for_chat(session, 7) == []
+    with pytest.raises(IntegrityError) as raised, db.session() as session:  # written early through SQLAlchemy itself
+        answer = checkins.add_answer(session, checkin_id=424242, step_id="a", question="A?", value="my private words", **fields)
+        checkins.answer_id(session, answer)
+    assert "my private words" not in str(raised.value)
 
 
 def test_interrupted_sends_become_uncertain(db: Database) -> None:
