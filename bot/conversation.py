@@ -48,7 +48,10 @@ def handle_input(
         if not updates.claim_update(session, update_id, now):
             log.info("update %s was already processed; ignoring the repeat", update_id)
             return
-        person, checkin = checkins.partner_and_active_checkin(session, sender.telegram_user_id)
+        person, checkin, prompt = checkins.partner_checkin_and_prompt(session, sender.telegram_user_id)
+        if person is not None and prompt is not None and inp.kind == "text":
+            flag_actions.answer_prompt(session, rt, person, prompt, inp.text, now)
+            return
         if person is None or person.consent_version is None:
             say(session, sender.chat_id, now, texts.NOT_JOINED)
             return
@@ -73,11 +76,10 @@ def handle_input(
 
 def handle_text(rt: Runtime, update_id: int, sender: Sender, text: str) -> None:
     """A typed message: the answer to something the bot asked this person (a
-    facilitator's note, a partner's idea), else the check-in's next input.  One
-    unit of work off the event loop for both: a thread hop each cost a tenth of
-    an answer's CPU."""
-    if not flag_actions.answer_prompt(rt, update_id, sender, text):
-        handle_input(rt, update_id, sender, Input.typed(text))
+    facilitator's note, a partner's idea), else the check-in's next input.  Both
+    in one unit of work, found by its first query: a thread hop, or a query of its
+    own, cost a tenth of an answer's CPU."""
+    handle_input(rt, update_id, sender, Input.typed(text))
 
 
 def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], now: datetime) -> None:

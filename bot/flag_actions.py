@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.telegram_format import plain, text_payload
 from storage import checkins, flags, outbox, people, projects, updates
 from storage.db import Database
-from storage.models import Flag, Person
+from storage.models import Flag, Person, StaffPrompt
 
 if TYPE_CHECKING:
     from bot.conversation import Sender
@@ -60,32 +60,19 @@ def press(rt: Runtime, update_id: int, sender: Sender, tap: callbacks.Tap) -> No
         say(session, actor.chat_id, now, texts.ASK_RESOLVE_NOTE if kind == "resolved" else texts.ASK_WONT_FIX_REASON, first_name=partner, flag_id=str(flag.id))
 
 
-def answer_prompt(rt: Runtime, update_id: int, sender: Sender, text: str) -> bool:
+def answer_prompt(session: Session, rt: Runtime, person: Person, prompt: StaffPrompt, text: str, now: datetime) -> None:
     """A plain message from someone the bot asked something of (a note, a reason, an
-    idea).  False, and nothing recorded, if nothing was asked: the message then
-    goes to the partner conversation as usual."""
-    with rt.db.reading() as connection:
-        if not flags.prompt_waiting(connection, sender.telegram_user_id):
-            return False
-    now = rt.clock.now()
-    with rt.db.session() as session:
-        waiting = flags.pending_prompt(session, sender.telegram_user_id)
-        if waiting is None:
-            return False
-        person, prompt = waiting
-        if not updates.claim_update(session, update_id, now):
-            return True
-        kind, subject_id = prompt.kind, prompt.subject_id
-        flags.clear_prompt(session, prompt)
-        if text.strip().lower() in CANCEL_WORDS:
-            say(session, person.chat_id, now, texts.PROMPT_CANCELLED)
-        elif kind in ("resolved", "wont_fix"):
-            _close(session, rt, person, subject_id, kind, text.strip()[:NOTE_MAX_CHARS], now)
-        elif kind.startswith(ideas.OUTCOME_PROMPT):
-            ideas.record_outcome(session, person, subject_id, kind.removeprefix(ideas.OUTCOME_PROMPT), text.strip()[:NOTE_MAX_CHARS], now)
-        elif kind == "idea":
-            ideas.submit(session, rt.settings, person, text, now)
-        return True
+    idea), in the unit of work that found the prompt (bot/conversation.handle_input)."""
+    kind, subject_id = prompt.kind, prompt.subject_id
+    flags.clear_prompt(session, prompt)
+    if text.strip().lower() in CANCEL_WORDS:
+        say(session, person.chat_id, now, texts.PROMPT_CANCELLED)
+    elif kind in ("resolved", "wont_fix"):
+        _close(session, rt, person, subject_id, kind, text.strip()[:NOTE_MAX_CHARS], now)
+    elif kind.startswith(ideas.OUTCOME_PROMPT):
+        ideas.record_outcome(session, person, subject_id, kind.removeprefix(ideas.OUTCOME_PROMPT), text.strip()[:NOTE_MAX_CHARS], now)
+    elif kind == "idea":
+        ideas.submit(session, rt.settings, person, text, now)
 
 
 def _close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: str, note: str, now: datetime) -> None:

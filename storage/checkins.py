@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Checkin, FlowVersion, Person
+from storage.models import Answer, Checkin, FlowVersion, Person, StaffPrompt
 from storage.queued import queue_insert, queue_write, written_id
 from storage.upsert import upsert
 
@@ -178,19 +178,20 @@ def active_checkin(session: Session, person_id: int) -> Checkin | None:
 
 
 #: built once: constructing the statement cost as much as running it
-_PARTNER_AND_ACTIVE_CHECKIN = (
-    select(Person, Checkin)
+_PARTNER_CHECKIN_AND_PROMPT = (
+    select(Person, Checkin, StaffPrompt)
     .outerjoin(Checkin, and_(col(Checkin.person_id) == Person.id, col(Checkin.status) == ACTIVE))
+    .outerjoin(StaffPrompt, col(StaffPrompt.person_id) == Person.id)
     .where(Person.telegram_user_id == bindparam("telegram_user_id"))
     .order_by(col(Checkin.id))
 )
 
 
-def partner_and_active_checkin(session: Session, telegram_user_id: int) -> tuple[Person | None, Checkin | None]:
-    """Who sent an update and the check-in they are in, if any: one query, as
-    every answer a partner gives starts with it."""
-    row = session.execute(_PARTNER_AND_ACTIVE_CHECKIN, {"telegram_user_id": telegram_user_id}).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+def partner_checkin_and_prompt(session: Session, telegram_user_id: int) -> tuple[Person | None, Checkin | None, StaffPrompt | None]:
+    """Who sent an update, the check-in they are in and what the bot asked them (a note,
+    an idea), each if any: one query, as every message a partner sends starts with it."""
+    row = session.execute(_PARTNER_CHECKIN_AND_PROMPT, {"telegram_user_id": telegram_user_id}).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 def get_checkin(session: Session, checkin_id: int) -> Checkin | None:

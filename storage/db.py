@@ -90,13 +90,6 @@ class Database:
                 session.rollback()
                 raise
 
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A connection for one quick read outside any unit of work: an ORM session's
-        setup and commit cost three times such a query (the check on every partner message)."""
-        with self.engine.connect() as connection:
-            yield connection
-
     @property
     def is_postgresql(self) -> bool:
         return self.engine.dialect.name == "postgresql"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -181,31 +180,6 @@ def set_prompt(session: Session, person_id: int, kind: str, subject_id: int, now
     else:
         prompt.kind, prompt.subject_id, prompt.asked_at = kind, subject_id, now
     session.flush()
-
-
-def prompt_waiting(connection: Connection, telegram_user_id: int) -> bool:
-    """Whether the bot waits on an answer from this Telegram user.  Every plain message
-    a partner sends asks it first and the answer is almost always no: a Core query on a
-    bare connection, a quarter of the cost of an ORM session and load."""
-    return connection.execute(_PROMPT_WAITING, {"telegram_user_id": telegram_user_id}).first() is not None
-
-
-_PEOPLE, _PROMPTS = Person.__table__, StaffPrompt.__table__
-#: built once: constructing the statement cost more than running it
-_PROMPT_WAITING = (
-    select(_PROMPTS.c.person_id)
-    .join(_PEOPLE, _PROMPTS.c.person_id == _PEOPLE.c.id)
-    .where(_PEOPLE.c.telegram_user_id == bindparam("telegram_user_id"))
-    .limit(1)
-)
-
-
-def pending_prompt(session: Session, telegram_user_id: int) -> tuple[Person, StaffPrompt] | None:
-    """What the bot waits on from this Telegram user, and who they are: one query."""
-    row = session.exec(
-        select(Person, StaffPrompt).join(StaffPrompt, col(StaffPrompt.person_id) == Person.id).where(Person.telegram_user_id == telegram_user_id)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
 
 
 def clear_prompt(session: Session, prompt: StaffPrompt) -> None:
