@@ -74,6 +74,8 @@ UNREACHABLE_MARKERS = ("blocked by the user", "user is deactivated")
 MAX_IN_FLIGHT, MAX_IN_FLIGHT_PAID = 8, 128
 #: how long a sender's lease lasts unrenewed, and how often it is renewed
 SENDER_LEASE, RENEW_EVERY = timedelta(seconds=20), 5.0
+#: how long a stop waits for the sends under way (inside bot/running's 20 s per stop step)
+STOP_SENDS_SECONDS = 10.0
 PAID_BROADCAST_RATE = 1000.0
 #: the overall pacer's burst, in seconds of its rate: 10 messages at 30/s, 333 at 1,000/s.  It lets
 #: the pacer make up for a stalled event loop (with a tenth of a second, every longer stall lost
@@ -171,16 +173,27 @@ class Outbox:
         self._runner = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self) -> None:
-        """Finish the sends under way (they are short), then stop claiming."""
-        if self._runner is not None:
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
-            self._runner = None
-        if self._senders:
-            await asyncio.gather(*self._senders, return_exceptions=True)
-        await self._writes.stop()
-        if self._renew_at is not None:  # hand over now rather than after the lease runs out
-            await asyncio.to_thread(self._release_lease)
+        """Stop claiming and finish the sends under way (they are short).  A send that
+        outlasts ``STOP_SENDS_SECONDS`` is cut off, as a crash would cut it (its row is
+        settled by the lease), and the sender's lease is handed over in any case: a
+        lease left behind kept a restarted bot from sending for 20 s."""
+        try:
+            if self._runner is not None:
+                self._runner.cancel()
+                await asyncio.gather(self._runner, return_exceptions=True)
+                self._runner = None
+            if self._senders:
+                _, late = await asyncio.wait(set(self._senders), timeout=STOP_SENDS_SECONDS)
+                if late:
+                    log.warning("stopping: %d chat(s) still sending after %.0f s; their messages are settled later", len(late), STOP_SENDS_SECONDS)
+                    for task in late:
+                        task.cancel()
+                    await asyncio.gather(*late, return_exceptions=True)
+            await self._writes.stop()
+        finally:
+            if self._renew_at is not None:  # hand over now rather than after the lease runs out
+                self._renew_at = None
+                await asyncio.to_thread(self._release_lease)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until nothing sendable is left (the demo and tests use this)."""

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
-from storage.models import Checkin, OutboxMessage, Person
+from bot import outbox as outbox_module
+from storage.models import Checkin, Lease, OutboxMessage, Person
 from tests.e2e.conftest import Harness
 
 
@@ -144,3 +146,28 @@ async def test_timed_out_send_is_uncertain_and_not_resent(harness: Harness) -> N
     assert uncertain.payload["text"] in texts
     assert len(texts) == len(set(texts))
     assert len(await _sends_to(rig, sam)) == len(_rows(rig, sam["id"]))  # one request per message
+
+
+async def test_a_stop_cuts_off_a_send_that_hangs_and_hands_the_sender_lease_over(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stop waits a while for the sends under way, then cuts them off as a crash
+    would (the row stays ``sending`` and is settled by its lease, never resent blindly)
+    and always gives the sender's lease up, so a restarted bot sends at once."""
+    rig = harness
+    sam, _ = await rig.join()
+    assert rig.bot is not None and rig.bot.runtime.outbox is not None
+    rig.bot.runtime.outbox.send_timeout = 60.0
+    monkeypatch.setattr(outbox_module, "STOP_SENDS_SECONDS", 0.5)
+    await rig.client.inject_fault("sendMessage", "delay", delay=30.0)  # Telegram hangs
+    await _due(rig)
+
+    def hanging() -> list[OutboxMessage]:
+        """the check-in's first message is under way"""
+        return [row for row in _rows(rig, sam["id"]) if row.status == "sending"]
+
+    await _eventually(hanging)
+    started = time.monotonic()
+    await rig.stop()
+    assert time.monotonic() - started < 5.0
+    with rig.db.session() as session:
+        assert session.exec(select(Lease)).all() == []
+    assert hanging(), "cut off, not marked sent or resent"
