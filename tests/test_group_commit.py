@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
+import pytest
 from sqlmodel import Session
+from telegram import Update
 
+from bot.clock import SystemClock
 from bot.group_commit import GroupCommitter
-from storage import outbox
+from bot.inbox import InboxWorker, _by_chat
+from storage import inbox, outbox
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -60,3 +65,42 @@ async def test_one_failing_write_fails_only_its_caller(db: Database) -> None:
     assert results[0] is True and isinstance(results[1], ValueError)
     with db.session() as session:
         assert session.get(OutboxMessage, message.id).status == "sending"  # type: ignore[union-attr]
+
+
+class _Application:
+    """Just enough of PTB's Application for the inbox worker: the updates it is handed."""
+
+    bot = None
+
+    def __init__(self) -> None:
+        self.handled: list[int] = []
+
+    async def process_update(self, update: Update) -> None:
+        self.handled.append(update.update_id)
+
+
+async def test_the_webhook_inbox_stores_and_settles_through_the_batched_writes(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook updates arriving together are stored, and chats settled, by the batched
+    forms (one statement for all): a call the batched form cannot take would quietly
+    fall back to one transaction per update, which the refusing one-by-one forms catch."""
+
+    def store_alone(*_: object) -> None:
+        raise AssertionError("a store left its batched form")
+
+    def finish_alone(*_: object) -> None:
+        raise AssertionError("a settle left its batched form")
+
+    monkeypatch.setattr(inbox, "store", store_alone)
+    monkeypatch.setattr(inbox, "finish", finish_alone)
+    application = _Application()
+    worker = InboxWorker(application, SimpleNamespace(db=db, clock=SystemClock()))  # type: ignore[arg-type]
+    try:
+        stored = await asyncio.gather(*(worker.receive(n, 7 if n < 3 else 8, {"update_id": n}) for n in (1, 2, 2, 3)))
+        assert stored == [True, True, False, True]
+        claimed = await asyncio.to_thread(worker._claim, 10)
+        await asyncio.gather(*(worker._process_chat(rows) for rows in _by_chat(claimed)))
+    finally:
+        await worker.stop()
+    assert sorted(application.handled) == [1, 2, 3]
+    with db.session() as session:
+        assert inbox.counts(session) == {"done": 3}
