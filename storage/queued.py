@@ -105,6 +105,32 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
     return found
 
 
+def first_row(session: OrmSession, statement: Executable, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of a prebuilt read, run on the driver's cursor like the queued writes:
+    for the reads on every partner message whose columns need no type processing (ids)."""
+    connection = session.connection()
+    compiled = _compile(statement, connection.dialect, tuple(parameters))
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        _execute(cursor, connection.dialect, compiled.sql, [compiled.parameters(parameters)])
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
+def _execute(cursor: Any, dialect: Dialect, sql: str, parameters: list[Any]) -> None:
+    """One statement for one row or many; a failure raised as SQLAlchemy would raise it,
+    without the parameters (partners' words) in its message."""
+    try:
+        if len(parameters) == 1:
+            cursor.execute(sql, parameters[0])
+        else:
+            cursor.executemany(sql, parameters)
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect) from error
+
+
 def _write(session: OrmSession, key: str) -> None:
     """Run what is queued under ``key`` now, one statement each, in the order first queued."""
     queued: dict[Executable, list[dict[str, Any]]] | None = session.info.pop(key, None)
@@ -120,13 +146,7 @@ def _write(session: OrmSession, key: str) -> None:
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for sql, parameters in batches:
-            if len(parameters) == 1:
-                cursor.execute(sql, parameters[0])
-            else:
-                cursor.executemany(sql, parameters)
-    except dialect.loaded_dbapi.Error as error:
-        # as SQLAlchemy would raise it, without the parameters (partners' words) in the message
-        raise DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect) from error
+            _execute(cursor, dialect, sql, parameters)
     finally:
         cursor.close()
 

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, event, select
 from sqlmodel import Session
 
 from storage.models import ProcessedUpdate
-from storage.queued import queue_insert
+from storage.queued import first_row, queue_insert
 
 #: Session.info key: update ids claimed in this transaction
 _CLAIMED = "claimed_update_ids"
@@ -31,7 +31,7 @@ def claim_update(session: Session, update_id: int, now: datetime) -> bool:
     claimed: set[int] = session.info.setdefault(_CLAIMED, set())
     if update_id in claimed:
         return False
-    seen = session.connection().execute(_SEEN, {"update_id": update_id}).first()
+    seen = first_row(session, _SEEN, {"update_id": update_id})
     if seen is not None:
         return False
     claimed.add(update_id)
