@@ -199,7 +199,7 @@ def schedule_next(session: Session, settings: Settings, person: Person, project_
                 activity_dates=activities.activity_dates(session, project_id, since),
             )
             if due is not None:
-                checkins.schedule_checkin(session, person.id, project_id, flow_id, due)  # type: ignore[arg-type]
+                checkins.queue_checkin(session, person.id, project_id, flow_id, due)  # type: ignore[arg-type]
             return
 
 

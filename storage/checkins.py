@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, update
+from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -27,6 +27,16 @@ def schedule_checkin(session: Session, person_id: int, project_id: str, flow_id:
     session.add(checkin)
     session.flush()
     return checkin
+
+
+_INSERT_CHECKIN = insert(Checkin.__table__)  # type: ignore[arg-type]
+
+
+def queue_checkin(session: Session, person_id: int, project_id: str, flow_id: str, due_at: datetime) -> None:
+    """:func:`schedule_checkin` as a queued write (storage/queued.py), written before the
+    session's next statement: the next check-in, put on the calendar as each one ends,
+    without an ORM object and a flush of its own."""
+    queue_write(session, _INSERT_CHECKIN, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id, "status": SCHEDULED, "due_at": due_at})
 
 
 _NEXT_SCHEDULED = select(Checkin).where(
