@@ -85,7 +85,8 @@ _compiled: dict[tuple[Executable, Dialect, tuple[str, ...]], _Compiled] = {}
 
 def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
     """Compile once per statement, dialect and row shape; SQLAlchemy's own type
-    processing (JSON, UTC times) is applied to each row as it would apply it."""
+    processing (JSON, UTC times) is applied to each row as it would apply it.  For
+    plain bind parameters only: an expanding one (``IN`` a list) is not expanded."""
     found = _compiled.get((statement, dialect, keys))
     if found is not None:
         return found
@@ -107,7 +108,8 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
 
 def first_row(session: OrmSession, statement: Executable, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
     """The first row of a prebuilt read, run on the driver's cursor like the queued writes:
-    for the reads on every partner message whose columns need no type processing (ids)."""
+    for the reads on every partner message whose columns need no type processing (ids).
+    It runs before, not after, the writes queued for the session's next statement."""
     connection = session.connection()
     compiled = _compile(statement, connection.dialect, tuple(parameters))
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
