@@ -15,10 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Update
 
 from bot.inbox import InboxWorker
-from bot.update_processor import ordering_key
+from bot.update_processor import payload_ordering_key
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ class WebhookServer:
             return web.Response(status=400)
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return web.Response(status=400)
-        chat_id = ordering_key(Update.de_json(payload, None))
+        chat_id = payload_ordering_key(payload)
         try:
             stored = await self.worker.receive(payload["update_id"], chat_id, payload)
         except Exception:
