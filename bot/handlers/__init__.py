@@ -30,6 +30,19 @@ async def run(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., None], *args
     rt.wake_outbox()
 
 
+async def run_answer(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., None], *args: Any) -> None:
+    """A partner's answer (a message, a tap), the unit every check-in repeats.  On SQLite
+    it runs on the event loop itself: its statements never wait on a network, and the
+    thread hop with its GIL handovers cost a sixth of an answer's CPU (docs/benchmarks.md).
+    On PostgreSQL, where every statement is a round trip, in a worker thread like the rest."""
+    rt: Runtime = context.bot_data["runtime"]
+    if rt.db.is_postgresql:
+        await asyncio.to_thread(fn, rt, *args)
+    else:
+        fn(rt, *args)
+    rt.wake_outbox()
+
+
 async def acknowledge(query: CallbackQuery) -> None:
     """Stop the tapped button's spinner.  Cosmetic: if Telegram is slow or refuses,
     the tap is still handled, so a partner's answer is never lost to it."""

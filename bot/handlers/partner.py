@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, forget, mydata, settings_chat
 from bot.conversation import handle_input, handle_text
-from bot.handlers import acknowledge, run, sender_of
+from bot.handlers import acknowledge, run, run_answer, sender_of
 from bot.onboarding import handle_consent, handle_start
 from flows.types import Input
 
@@ -69,14 +69,14 @@ async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     message_id = query.message.message_id if query.message else None
     inp = Input.tapped(tap.step_id, tap.value)
-    await run(context, handle_input, update.update_id, sender_of(update), inp, tap.checkin_id, message_id)
+    await run_answer(context, handle_input, update.update_id, sender_of(update), inp, tap.checkin_id, message_id)
 
 
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
-    await run(context, handle_text, update.update_id, sender_of(update), update.effective_message.text or "")
+    await run_answer(context, handle_text, update.update_id, sender_of(update), update.effective_message.text or "")
 
 
 async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A sticker, photo or voice note: the engine answers with a gentle re-ask."""
-    await run(context, handle_input, update.update_id, sender_of(update), Input.other())
+    await run_answer(context, handle_input, update.update_id, sender_of(update), Input.other())
