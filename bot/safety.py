@@ -34,18 +34,30 @@ def words(text: str) -> list[str]:
 
 def matches_distress(text: str, phrases: Iterable[str]) -> bool:
     """Whole words only: "hopeless" matches, "hopelessly" and "overdosed" do not."""
+    single, longer = _phrase_index(tuple(phrases))
     tokens = words(text)
-    for wanted in _phrase_words(tuple(phrases)):
-        n = len(wanted)
-        if n and any(tokens[i : i + n] == wanted for i in range(len(tokens) - n + 1)):
+    for position, token in enumerate(tokens):
+        if token in single:
             return True
+        for wanted in longer.get(token, ()):
+            if tokens[position : position + len(wanted)] == wanted:
+                return True
     return False
 
 
 @lru_cache(maxsize=8)
-def _phrase_words(phrases: tuple[str, ...]) -> list[list[str]]:
-    """The configured phrases, split once rather than for every answer."""
-    return [words(phrase) for phrase in phrases]
+def _phrase_index(phrases: tuple[str, ...]) -> tuple[frozenset[str], dict[str, list[list[str]]]]:
+    """The configured phrases split once, not for every answer: one-word phrases as a
+    set, longer ones by their first word, so an answer is read once, not once a phrase."""
+    single: set[str] = set()
+    longer: dict[str, list[list[str]]] = {}
+    for phrase in phrases:
+        wanted = words(phrase)
+        if len(wanted) == 1:
+            single.add(wanted[0])
+        elif wanted:
+            longer.setdefault(wanted[0], []).append(wanted)
+    return frozenset(single), longer
 
 
 def respond_to_distress(
