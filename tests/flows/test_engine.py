@@ -1,3 +1,5 @@
+from dataclasses import fields
+
 import pytest
 
 from flows.engine import advance, start
@@ -242,6 +244,7 @@ def test_advance_does_not_change_the_given_state(flow: Flow, ctx: Context) -> No
 def test_state_round_trips_and_a_lost_place_ends_kindly(flow: Flow, ctx: Context) -> None:
     outcome = play(flow, ctx, Input.tapped("paid", "yes"), Input.tapped("kinds", "care"))
     assert State.from_dict(outcome.state.to_dict()) == outcome.state
+    assert set(outcome.state.to_dict()) == {field.name for field in fields(State)}  # no field left out
     lost = advance(flow, State(step_id="gone"), Input.typed("yes"), ctx)
     assert lost.state.status == "stopped" and "lost my place" in lost.prompts[0].text
 
