@@ -108,9 +108,10 @@ async def _close_the_loop(client: SandboxClient, runtime: Runtime, fid: int, pid
     resolve = next(b["text"] for row in alert["buttons"] for b in row if b["text"].startswith("Resolve"))
     await client.press_button(fid, alert["message_id"], label=resolve)
     asked = await client.wait_for_bot_message(fid, after_message_id=alert["message_id"])
+    # before the note: the partner may hear of it before the facilitator's "Done" arrives
+    last_seen = max(m["message_id"] for m in await client.bot_messages(pid))
     await client.send_text(fid, FACILITATOR_NOTE)
     await client.wait_for_bot_message(fid, after_message_id=asked["message_id"])
-    last_seen = max(m["message_id"] for m in await client.bot_messages(pid))
     told = await client.wait_for_bot_message(pid, after_message_id=last_seen, timeout=15)
     await runtime.outbox.drain()
     if interactive:
