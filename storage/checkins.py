@@ -22,20 +22,13 @@ MISSED = "missed"
 WEEK = timedelta(days=7)
 
 
-def schedule_checkin(session: Session, person_id: int, project_id: str, flow_id: str, due_at: datetime) -> Checkin:
-    checkin = Checkin(person_id=person_id, project_id=project_id, flow_id=flow_id, due_at=due_at)
-    session.add(checkin)
-    session.flush()
-    return checkin
-
-
 _INSERT_CHECKIN = insert(Checkin.__table__)  # type: ignore[arg-type]
 
 
 def queue_checkin(session: Session, person_id: int, project_id: str, flow_id: str, due_at: datetime) -> None:
-    """:func:`schedule_checkin` as a queued write (storage/queued.py), written before the
-    session's next statement: the next check-in, put on the calendar as each one ends,
-    without an ORM object and a flush of its own."""
+    """Put a check-in on the calendar as a queued write (storage/queued.py), written
+    before the session's next statement: the next check-in, as each one ends, without
+    an ORM object and a flush of its own."""
     queue_write(session, _INSERT_CHECKIN, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id, "status": SCHEDULED, "due_at": due_at})
 
 

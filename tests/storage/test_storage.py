@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from storage import (
     checkins,
@@ -33,6 +33,14 @@ def _partner(db: Database, telegram_id: int = 1001) -> int:
         return person.id  # type: ignore[return-value]
 
 
+def _schedule(session: Session, person_id: int, project_id: str, flow_id: str, due_at: datetime) -> Checkin:
+    """A scheduled check-in, with its id."""
+    checkin = Checkin(person_id=person_id, project_id=project_id, flow_id=flow_id, due_at=due_at)
+    session.add(checkin)
+    session.flush()
+    return checkin
+
+
 def test_unmigrated_database_is_refused(empty_database_url: str) -> None:
     database = Database(empty_database_url)
     with pytest.raises(SchemaOutOfDate, match="checkin db upgrade"):
@@ -43,7 +51,7 @@ def test_unmigrated_database_is_refused(empty_database_url: str) -> None:
 def test_times_come_back_aware_utc(db: Database) -> None:
     person_id = _partner(db)
     with db.session() as session:
-        checkins.schedule_checkin(session, person_id, "p1", "flow", NOW)
+        _schedule(session, person_id, "p1", "flow", NOW)
     with db.session() as session:
         [row] = checkins.claim_due_checkins(session, NOW, 10)
         assert row.due_at == NOW and row.due_at.tzinfo is not None
@@ -52,8 +60,8 @@ def test_times_come_back_aware_utc(db: Database) -> None:
 def test_claim_takes_only_due_rows_once(db: Database) -> None:
     person_a, person_b = _partner(db, 1), _partner(db, 2)
     with db.session() as session:
-        due = checkins.schedule_checkin(session, person_a, "p1", "flow", NOW - timedelta(minutes=1)).id
-        checkins.schedule_checkin(session, person_b, "p1", "flow", NOW + timedelta(hours=1))
+        due = _schedule(session, person_a, "p1", "flow", NOW - timedelta(minutes=1)).id
+        _schedule(session, person_b, "p1", "flow", NOW + timedelta(hours=1))
     with db.session() as session:
         assert [c.id for c in checkins.claim_due_checkins(session, NOW, 10)] == [due]
     with db.session() as session:
@@ -63,8 +71,8 @@ def test_claim_takes_only_due_rows_once(db: Database) -> None:
 def test_claim_waits_while_partner_is_in_another_checkin(db: Database) -> None:
     person = _partner(db)
     with db.session() as session:
-        checkins.schedule_checkin(session, person, "p1", "a", NOW - timedelta(minutes=2))
-        checkins.schedule_checkin(session, person, "p1", "b", NOW - timedelta(minutes=1))
+        _schedule(session, person, "p1", "a", NOW - timedelta(minutes=2))
+        _schedule(session, person, "p1", "b", NOW - timedelta(minutes=1))
     with db.session() as session:
         assert [c.flow_id for c in checkins.claim_due_checkins(session, NOW, 10)] == ["a"]
 
@@ -76,7 +84,7 @@ def test_claim_leaves_paused_and_away_partners_scheduled(db: Database) -> None:
         people.get_person(session, away).away_until = NOW + timedelta(days=1)  # type: ignore[union-attr]
         people.get_person(session, back).away_until = NOW  # type: ignore[union-attr]
         for person in (paused, away, back):
-            checkins.schedule_checkin(session, person, "p1", "flow", NOW - timedelta(minutes=1))
+            _schedule(session, person, "p1", "flow", NOW - timedelta(minutes=1))
     with db.session() as session:
         assert [c.person_id for c in checkins.claim_due_checkins(session, NOW, 10)] == [back]
         assert len(checkins.scheduled_for(session, paused)) == len(checkins.scheduled_for(session, away)) == 1
@@ -86,12 +94,12 @@ def test_claim_over_the_weekly_cap_defers_the_row(db: Database) -> None:
     person = _partner(db)
     for days_ago in (6, 3):
         with db.session() as session:
-            checkins.schedule_checkin(session, person, "p1", f"flow{days_ago}", NOW - timedelta(days=days_ago))
+            _schedule(session, person, "p1", f"flow{days_ago}", NOW - timedelta(days=days_ago))
         with db.session() as session:
             [row] = checkins.claim_due_checkins(session, NOW - timedelta(days=days_ago), 10, weekly_cap=2)
             checkins.save_state(session, row, "1", {}, "completed", NOW - timedelta(days=days_ago))
     with db.session() as session:
-        third = checkins.schedule_checkin(session, person, "p1", "flow", NOW).id
+        third = _schedule(session, person, "p1", "flow", NOW).id
     with db.session() as session:
         assert checkins.claim_due_checkins(session, NOW, 10, weekly_cap=2) == []
     with db.session() as session:
@@ -100,7 +108,7 @@ def test_claim_over_the_weekly_cap_defers_the_row(db: Database) -> None:
 
 
 def _answered(session, person_id: int, flow_id: str, status: str, **answers: str) -> int:  # type: ignore[no-untyped-def]
-    checkin = checkins.schedule_checkin(session, person_id, "p1", flow_id, NOW)
+    checkin = _schedule(session, person_id, "p1", flow_id, NOW)
     checkin.status = status
     for step_id, value in answers.items():
         session.add(Answer(checkin_id=checkin.id, person_id=person_id, project_id="p1", flow_id=flow_id, flow_version="1",
@@ -117,9 +125,9 @@ def test_last_answers_for_a_batch_are_each_partners_last_finished_check_in_of_th
         _answered(session, ana, "other", "completed", paid="other flow")
         _answered(session, ana, "after", "expired", paid="not finished")
         _answered(session, ben, "after", "completed", paid="no")
-        ana_now = checkins.schedule_checkin(session, ana, "p1", "after", NOW)
-        ben_now = checkins.schedule_checkin(session, ben, "p1", "after", NOW)
-        cy_now = checkins.schedule_checkin(session, cy, "p1", "after", NOW)
+        ana_now = _schedule(session, ana, "p1", "after", NOW)
+        ben_now = _schedule(session, ben, "p1", "after", NOW)
+        cy_now = _schedule(session, cy, "p1", "after", NOW)
         _answered(session, ben, "after", "completed", paid="after this one")  # not before ben_now
     with db.session() as session:
         batch = [checkins.get_checkin(session, c.id) for c in (ana_now, ben_now, cy_now)]  # type: ignore[arg-type]
@@ -142,9 +150,9 @@ def test_only_stale_rows_the_bot_could_not_send_are_missed(db: Database) -> None
     person, paused = _partner(db, 1), _partner(db, 2)
     with db.session() as session:
         people.get_person(session, paused).paused = True  # type: ignore[union-attr]
-        stale = checkins.schedule_checkin(session, person, "p1", "a", NOW - timedelta(hours=8)).id
-        checkins.schedule_checkin(session, person, "p1", "b", NOW - timedelta(hours=2))  # still inside its window
-        checkins.schedule_checkin(session, paused, "p1", "a", NOW - timedelta(hours=8))  # waits for /resume
+        stale = _schedule(session, person, "p1", "a", NOW - timedelta(hours=8)).id
+        _schedule(session, person, "p1", "b", NOW - timedelta(hours=2))  # still inside its window
+        _schedule(session, paused, "p1", "a", NOW - timedelta(hours=8))  # waits for /resume
     with db.session() as session:
         grace = NOW - timedelta(hours=6)
         assert checkins.close_missed(session, NOW, grace, seen_until=NOW - timedelta(hours=9)) == []  # came due since
@@ -230,7 +238,7 @@ def test_queued_state_is_seen_by_the_next_statement_and_answers_get_ids_on_deman
     and one asked for its id (a flag's evidence) is written then, after those before it."""
     person = _partner(db)
     with db.session() as session:
-        checkin = checkins.schedule_checkin(session, person, "p1", "f", NOW)
+        checkin = _schedule(session, person, "p1", "f", NOW)
     with db.session() as session:
         checkin = session.get(Checkin, checkin.id)
         assert checkin is not None
