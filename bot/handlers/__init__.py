@@ -37,9 +37,9 @@ async def run_answer(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., None]
     On PostgreSQL, where every statement is a round trip, in a worker thread like the rest."""
     rt: Runtime = context.bot_data["runtime"]
     if rt.db.is_postgresql:
-        await asyncio.to_thread(fn, rt, *args)
-    else:
-        fn(rt, *args)
+        await run(context, fn, *args)
+        return
+    fn(rt, *args)
     rt.wake_outbox()
 
 
