@@ -84,7 +84,7 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list
     return sorted(claimed, key=lambda row: row.update_id)
 
 
-def finish(session: Session, update_ids: list[int], claimed_at: datetime, status: str = "done") -> None:
+def finish(session: Session, update_ids: list[int], claimed_at: datetime, status: str) -> None:
     """Settle updates this process claimed; a claim that expired and was taken over is left alone."""
     finish_many(session, [(update_ids, claimed_at, status)])
 
