@@ -65,6 +65,10 @@ class Driver:
         self.latencies: list[float] = []
         self.completed: dict[int, float] = {}
         self.first_message: float | None = None
+        #: when the round began (check-ins made due, or every /start sent), and when each
+        #: partner heard first from the bot: a round opened at the bot's pace shows here
+        self.round_began = 0.0
+        self.opened: dict[int, float] = {}
         original = self.world.bot_message
 
         def hooked(chat: Any, kind: str, **fields: Any) -> Any:
@@ -78,6 +82,7 @@ class Driver:
         now = time.perf_counter()
         if self.first_message is None:
             self.first_message = now
+        self.opened.setdefault(chat_id, now)
         sent = self.asked_at.pop(chat_id, None)
         if sent is not None:
             self.latencies.append(now - sent)
@@ -158,6 +163,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         if any(bot.returncode is not None for bot in bots):
                             raise RuntimeError("a bot process exited")
                         await asyncio.sleep(0.1)
+                    driver.round_began = time.perf_counter()
                     if args.bot == "reference":
                         for user in users:
                             sandbox.world.send_command(user, "/start")
@@ -191,9 +197,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     done = sorted(driver.completed.values())
     elapsed = (done[-1] if done else time.perf_counter()) - driver.first_message
     latencies = sorted(driver.latencies)
+    waits = sorted(at - driver.round_began for at in driver.opened.values())
 
-    def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else 0.0
+    def pct(p: float, values: list[float] = latencies) -> float:
+        return round(values[min(len(values) - 1, int(p * len(values)))] * 1000, 1) if values else 0.0
 
     return {
         "bot": args.bot,
@@ -208,6 +215,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "latency_ms_p50": pct(0.50),
         "latency_ms_p95": pct(0.95),
         "latency_ms_p99": pct(0.99),
+        "first_message_ms_p50": pct(0.50, waits),
+        "first_message_ms_p95": pct(0.95, waits),
         "bot_cpu_ms_per_message": round(1000 * (cpu_after - cpu_before) / max(1, QUESTIONS * len(done)), 2),
         "violations": len(stats["violations"]),
         "bot_peak_rss_mb": round(max(rss), 1) if rss else None,

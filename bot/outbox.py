@@ -76,7 +76,8 @@ MAX_IN_FLIGHT, MAX_IN_FLIGHT_PAID = 8, 128
 SENDER_LEASE, RENEW_EVERY = timedelta(seconds=20), 5.0
 #: how long a stop waits for the sends under way (inside bot/running's 20 s per stop step)
 STOP_SENDS_SECONDS = 10.0
-PAID_BROADCAST_RATE = 1000.0
+#: Telegram's overall limit, messages a second, and the paid-broadcast one
+OVERALL_RATE, PAID_BROADCAST_RATE = 30.0, 1000.0
 #: the overall pacer's burst, in seconds of its rate: 10 messages at 30/s, 333 at 1,000/s.  It lets
 #: the pacer make up for a stalled event loop (with a tenth of a second, every longer stall lost
 #: its sends for good and a paid round averaged 964-993/s), and stays well inside Telegram's
@@ -139,7 +140,7 @@ class Outbox:
         db: Database,
         clock: Clock,
         *,
-        overall_rate: float = 30.0,
+        overall_rate: float = OVERALL_RATE,
         chat_rate: float = 1.0,
         chat_burst: float = 3.0,
         paid_broadcast: bool = False,
@@ -149,8 +150,9 @@ class Outbox:
         self.paid_broadcast = paid_broadcast
         #: seconds to wait for Telegram's answer to one send; None keeps PTB's default
         self.send_timeout = send_timeout
-        rate = PAID_BROADCAST_RATE if paid_broadcast else overall_rate
-        self._overall = SharedBucket(rate, max(10.0, rate * BURST_SECONDS))
+        #: messages a second this outbox sends at most
+        self.rate = PAID_BROADCAST_RATE if paid_broadcast else overall_rate
+        self._overall = SharedBucket(self.rate, max(10.0, self.rate * BURST_SECONDS))
         self._chat_rate, self._chat_burst = chat_rate, chat_burst
         self._chats: dict[int, TokenBucket] = {}
         self._paused_until = 0.0

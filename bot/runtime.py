@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.flow_registry import FlowRegistry
+from bot.lag import Lag
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class Runtime:
     flows: FlowRegistry
     clock: Clock
     outbox: Outbox | None = None
+    lag: Lag = field(default_factory=Lag)
 
     def wake_outbox(self) -> None:
         if self.outbox is not None:

@@ -1,5 +1,6 @@
-"""The tick: one periodic job that claims due check-ins from the database and
-starts them.  Schedules are rows, not in-memory jobs, so a restart loses none."""
+"""The tick: one periodic job that closes, reminds, escalates and sends digests, and
+opens due check-ins, a batch at a time while partners already talking are answered
+promptly.  Schedules are rows, not in-memory jobs, so a restart loses none."""
 
 from __future__ import annotations
 
@@ -12,36 +13,78 @@ from telegram.ext import ContextTypes
 
 from bot import digest, flag_actions, ideas, pacing
 from bot.conversation import begin_checkins
+from bot.outbox import OVERALL_RATE
 from bot.runtime import Runtime
-from storage import checkins
+from storage import checkins, outbox
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 100
 #: bot_data key: the bot has watched the calendar up to this time (its start,
 #: then each tick), so check-ins that came due while it was down can be told
 #: from ones due just now (see bot.pacing)
 SEEN_UNTIL = "scheduler_seen_until"
+#: bot_data key: a round of check-ins is being opened, step by step (open_due_checkins)
+OPENING = "scheduler_opening"
+#: a round opens check-ins this often, and only while partners wait less than this for a reply
+STEP_SECONDS, PROMPT_SECONDS = 0.2, 1.5
 
 
-def start_due_checkins(rt: Runtime) -> int:
-    """Start every check-in that is due, a batch per transaction.  Returns how many."""
-    started = 0
-    while True:
-        now, began = rt.clock.now(), time.monotonic()
-        with rt.db.session() as session:
-            claimed = checkins.claim_due_checkins(session, now, CLAIM_BATCH, rt.settings.scheduler.weekly_cap)
-            begin_checkins(session, rt, claimed, now)
-        started += len(claimed)
-        if len(claimed) < CLAIM_BATCH:
-            break
-        if not rt.db.is_postgresql:
+def start_due_checkins(rt: Runtime, limit: int) -> int:
+    """Start up to ``limit`` due check-ins in one transaction.  Returns how many."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        claimed = checkins.claim_due_checkins(session, now, limit, rt.settings.scheduler.weekly_cap)
+        begin_checkins(session, rt, claimed, now)
+    if claimed:
+        log.info("started %d check-in(s)", len(claimed))
+    return len(claimed)
+
+
+def keeping_up(rt: Runtime) -> bool:
+    """Whether partners are answered promptly now: neither the messages this process
+    handled lately nor the outbox's oldest sendable message waited PROMPT_SECONDS."""
+    if rt.lag.recent() >= PROMPT_SECONDS:
+        return False
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        oldest = outbox.oldest_waiting(session, now)
+    return oldest is None or (now - oldest).total_seconds() < PROMPT_SECONDS
+
+
+def step_size(rt: Runtime) -> int:
+    """Check-ins a step may open: what the sender can send in a step, so a round
+    goes out as fast as Telegram allows and a partner's reply never waits behind
+    much more than a step's worth of other partners' first questions."""
+    rate = rt.outbox.rate if rt.outbox is not None else OVERALL_RATE
+    return max(1, int(rate * STEP_SECONDS))
+
+
+async def open_due_checkins(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One step of opening a round: a batch of due check-ins, if partners are answered
+    promptly; then again after STEP_SECONDS while any may be left.
+
+    Ten thousand check-ins due at once would otherwise all be started in one go, and
+    a partner answering their first question would wait behind everyone else's (at
+    Telegram's 30 messages a second, for eleven minutes).  Partners already talking
+    come first; a check-in waits a little longer to begin."""
+    rt: Runtime = context.bot_data["runtime"]
+    began, more = time.monotonic(), False  # a step that fails ends the round; the next tick starts it again
+    try:
+        if not await asyncio.to_thread(keeping_up, rt):
+            more = True
+        else:
+            limit = step_size(rt)
+            more = await asyncio.to_thread(start_due_checkins, rt, limit) == limit
+            rt.wake_outbox()
+    finally:
+        if more:
             # SQLite has one writer, and a writer that finds it busy backs off for growing sleeps:
-            # batch after batch, the outbox's marks and partners' replies starved for seconds
-            time.sleep(time.monotonic() - began)
-    if started:
-        log.info("started %d check-in(s)", started)
-    return started
+            # back-to-back batches starved the outbox's marks and partners' answers for seconds,
+            # so the next step waits at least as long as this one took
+            assert context.job_queue is not None
+            context.job_queue.run_once(open_due_checkins, max(STEP_SECONDS, time.monotonic() - began), name=OPENING)
+        else:
+            context.bot_data[OPENING] = False
 
 
 async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -52,5 +95,8 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     queued += await asyncio.to_thread(flag_actions.escalate_overdue, rt)
     queued += await asyncio.to_thread(digest.send_due_digests, rt)
     queued += await asyncio.to_thread(ideas.send_monthly_summaries, rt)
-    if await asyncio.to_thread(start_due_checkins, rt) or queued:
+    if queued:
         rt.wake_outbox()
+    if not context.bot_data.get(OPENING):
+        context.bot_data[OPENING] = True
+        await open_due_checkins(context)

@@ -194,5 +194,24 @@ def pending_count(session: Session) -> int:
     ).one()
 
 
+def _first_waiting(status: str) -> Any:
+    """The created_at of the oldest message in ``status`` that may go now: an index walk on
+    (status, id) that stops at the first row, however long the queue."""
+    query = select(_TABLE.c.created_at).where(_TABLE.c.status == status).order_by(_TABLE.c.id).limit(1)
+    if status == "pending":  # one waiting for a retry is not late
+        query = query.where(_TABLE.c.not_before <= bindparam("now", type_=UTCDateTime))
+    return query
+
+
+_FIRST_WAITING = [_first_waiting(status) for status in ("pending", "claimed")]
+
+
+def oldest_waiting(session: Session, now: datetime) -> datetime | None:
+    """When the longest-waiting message that could be sent now was queued (pending,
+    or claimed and paced), or None if there is none: how far behind the sender is."""
+    queued = [session.execute(query, {"now": now}).scalar() for query in _FIRST_WAITING]
+    return min((at for at in queued if at is not None), default=None)
+
+
 def messages_for_chat(session: Session, chat_id: int) -> list[OutboxMessage]:
     return list(session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(col(OutboxMessage.id))))

@@ -74,6 +74,7 @@ async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
+    context.bot_data["runtime"].lag.note_sent(update.effective_message.date)
     await run_answer(context, handle_text, update.update_id, sender_of(update), update.effective_message.text or "")
 
 

@@ -214,6 +214,27 @@ def test_outbox_keeps_each_chat_in_order(db: Database) -> None:
         assert outbox.claim_sendable(session, NOW, 10) == []
 
 
+def test_oldest_waiting_is_the_longest_wait_of_a_message_that_could_go_now(db: Database) -> None:
+    """How far behind the sender is: pending and claimed messages count, one waiting
+    for its retry does not, nor does one already sent."""
+    with db.session() as session:
+        assert outbox.oldest_waiting(session, NOW) is None
+        outbox.enqueue(session, 7, "sendMessage", {"text": "sent"}, NOW - timedelta(seconds=40))
+        outbox.enqueue(session, 8, "sendMessage", {"text": "retried later"}, NOW - timedelta(seconds=30))
+        outbox.enqueue(session, 9, "sendMessage", {"text": "claimed"}, NOW - timedelta(seconds=20))
+        outbox.enqueue(session, 10, "sendMessage", {"text": "pending"}, NOW - timedelta(seconds=10))
+    with db.session() as session:
+        sent, retried, claimed = outbox.claim_sendable(session, NOW, 3)
+        assert outbox.begin_send(session, sent.id, sent.claimed_at, NOW)
+        outbox.mark_sent(session, sent.id, 1, NOW)
+        outbox.retry_later(session, retried.id, NOW + timedelta(seconds=5), "429")
+    with db.session() as session:
+        assert outbox.oldest_waiting(session, NOW) == NOW - timedelta(seconds=20)  # the claimed one
+        outbox.release(session, [claimed.id], claimed.claimed_at)
+        assert outbox.oldest_waiting(session, NOW) == NOW - timedelta(seconds=20)  # pending again, still waiting
+        assert outbox.oldest_waiting(session, NOW + timedelta(seconds=5)) == NOW - timedelta(seconds=30)  # the retry is due
+
+
 def test_queued_messages_are_written_in_order_at_the_commit_and_dropped_on_rollback(db: Database) -> None:
     """``enqueue`` keeps rows in the session until the commit (nothing in a unit of work
     reads its own replies back), writes them in order, and a unit of work that fails

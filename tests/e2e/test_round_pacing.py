@@ -1,0 +1,41 @@
+"""A big round of check-ins opens at the pace the bot can carry, so a partner who is
+already answering is not kept waiting behind everyone else's first question."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+from bench.seed import sandbox_partners, seed_partners
+from tests.e2e.conftest import Harness
+
+#: 90 partners' first messages (intro and question) take six seconds at Telegram's 30 a second
+ROUND = 90
+
+
+async def test_a_partner_answering_is_not_kept_behind_a_rounds_first_questions(harness: Harness) -> None:
+    rig = harness
+    world = rig.sandbox.world
+    sam, welcome = await rig.join("Sam")
+    rig.clock.advance(timedelta(days=8))  # Sam's check-in comes due
+    question = await rig.next_question(sam, welcome)
+
+    others = sandbox_partners(rig.sandbox, ROUND)
+    seed_partners(rig.db, others, rig.clock.now() - timedelta(seconds=1))
+    deadline = time.monotonic() + 10
+    while not any(world.bot_messages(user) for user in others):  # the round has begun
+        assert time.monotonic() < deadline, "the round never began"
+        await asyncio.sleep(0.05)
+
+    await rig.client.press_button(sam["id"], question["message_id"], label=question["buttons"][0][0]["text"])
+    await rig.next_message(sam, question)
+    not_yet = sum(1 for user in others if not world.bot_messages(user))
+    # all at once, the round's 180 messages were queued before Sam's answer and went first
+    assert not_yet >= ROUND // 3, f"only {not_yet} of {ROUND} were still to hear from the bot when Sam got his reply"
+
+    deadline = time.monotonic() + 30
+    while any(not world.bot_messages(user) for user in others):  # and the round still reaches everyone
+        assert time.monotonic() < deadline, "the round did not reach everyone"
+        await asyncio.sleep(0.1)
+    assert world.stats()["violations"] == []
