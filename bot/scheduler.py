@@ -26,7 +26,7 @@ SEEN_UNTIL = "scheduler_seen_until"
 #: bot_data key: a round of check-ins is being opened, step by step (open_due_checkins)
 OPENING = "scheduler_opening"
 #: a round opens check-ins this often, and only while partners wait less than this for a reply
-STEP_SECONDS, PROMPT_SECONDS = 0.2, 1.5
+STEP_SECONDS, PROMPT_SECONDS = 0.2, 2.0
 
 
 def start_due_checkins(rt: Runtime, limit: int) -> int:
@@ -41,14 +41,14 @@ def start_due_checkins(rt: Runtime, limit: int) -> int:
 
 
 def keeping_up(rt: Runtime) -> bool:
-    """Whether partners are answered promptly now: neither the messages this process
-    handled lately nor the outbox's oldest sendable message waited PROMPT_SECONDS."""
-    if rt.lag.recent() >= PROMPT_SECONDS:
-        return False
+    """Whether partners are answered promptly now: how long the messages this process
+    handled lately waited, plus how long the outbox's oldest sendable message has
+    waited (a reply waits in both), is under PROMPT_SECONDS."""
     now = rt.clock.now()
     with rt.db.session() as session:
         oldest = outbox.oldest_waiting(session, now)
-    return oldest is None or (now - oldest).total_seconds() < PROMPT_SECONDS
+    queued = (now - oldest).total_seconds() if oldest is not None else 0.0
+    return rt.lag.recent() + max(0.0, queued) < PROMPT_SECONDS
 
 
 def step_size(rt: Runtime) -> int:
