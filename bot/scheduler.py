@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 SEEN_UNTIL = "scheduler_seen_until"
 #: bot_data key: a round of check-ins is being opened, step by step (open_due_checkins)
 OPENING = "scheduler_opening"
-#: a round opens check-ins this often, and only while partners wait less than this for a reply
+#: a round opens check-ins this often, and only while a partner's reply waits less than this
 STEP_SECONDS, PROMPT_SECONDS = 0.2, 2.0
 
 
