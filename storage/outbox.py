@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, func, update
+from sqlalchemy import Integer, Select, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from storage.locks import serialise
@@ -194,7 +194,7 @@ def pending_count(session: Session) -> int:
     ).one()
 
 
-def _first_waiting(status: str) -> Any:
+def _first_waiting(status: str) -> Select[tuple[datetime]]:
     """The created_at of the oldest message in ``status`` that may go now: an index walk on
     (status, id) that stops at the first row, however long the queue."""
     query = select(_TABLE.c.created_at).where(_TABLE.c.status == status).order_by(_TABLE.c.id).limit(1)
