@@ -74,7 +74,8 @@ async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
-    context.bot_data["runtime"].lag.note_sent(update.effective_message.date)
+    if update.message is not None:  # an edit is dated when first sent: its wait would read long
+        context.bot_data["runtime"].lag.note_sent(update.message.date)
     await run_answer(context, handle_text, update.update_id, sender_of(update), update.effective_message.text or "")
 
 
