@@ -7,7 +7,13 @@ import asyncio
 import time
 from datetime import timedelta
 
+import pytest
+from sqlmodel import select
+
 from bench.seed import sandbox_partners, seed_partners
+from bot import scheduler
+from bot.runtime import Runtime
+from storage.models import Checkin
 from tests.e2e.conftest import Harness
 
 #: 90 partners' first messages (intro and question) take six seconds at Telegram's 30 a second
@@ -39,3 +45,26 @@ async def test_a_partner_answering_is_not_kept_behind_a_rounds_first_questions(h
         assert time.monotonic() < deadline, "the round did not reach everyone"
         await asyncio.sleep(0.1)
     assert world.stats()["violations"] == []
+
+
+async def test_a_step_that_fails_ends_the_round_and_the_next_tick_opens_it_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig = harness
+    sam, welcome = await rig.join("Sam")
+    failures = []
+    keeping_up = scheduler.keeping_up
+
+    def fails_once(rt: Runtime) -> bool:
+        if not failures:
+            failures.append(rt)
+            raise OSError("the database went away for a moment")
+        return keeping_up(rt)
+
+    monkeypatch.setattr(scheduler, "keeping_up", fails_once)
+    with rig.db.session() as session:  # to the moment it comes due: a day late would be missed, not sent
+        due_at = session.exec(select(Checkin.due_at).where(Checkin.status == "scheduled")).one()
+    rig.clock.advance_to(due_at + timedelta(seconds=1))
+    question = await rig.next_question(sam, welcome)
+    assert failures, "the step never failed: the test tested nothing"
+    assert question["buttons"]
