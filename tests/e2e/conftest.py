@@ -4,7 +4,9 @@ Nothing in PTB is patched.  Time is a ShiftedClock, so "a week later" is instant
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,16 @@ from storage.db import Database
 
 LIBRARY = Path(__file__).resolve().parents[2] / "flows" / "library"
 PROJECT = "carers"
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll ``check`` until it returns something truthy (the bot works in the background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not true after {timeout} s: {check.__doc__ or check}")
 
 
 class Harness:

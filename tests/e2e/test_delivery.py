@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,17 +15,7 @@ from sqlmodel import col, select
 
 from bot import outbox as outbox_module
 from storage.models import Checkin, Lease, OutboxMessage, Person
-from tests.e2e.conftest import Harness
-
-
-async def _eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll ``check`` until it returns something truthy (the bot works in the background)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not true after {timeout} s: {check.__doc__ or check}")
+from tests.e2e.conftest import Harness, eventually
 
 
 def _rows(rig: Harness, chat_id: int) -> list[OutboxMessage]:
@@ -73,7 +62,7 @@ async def test_blocked_partner_becomes_unreachable_and_start_reactivates(harness
         """the check-in's first message is refused and recorded"""
         return any(row.status == "failed" for row in _rows(rig, sam["id"]))
 
-    await _eventually(refused)
+    await eventually(refused)
     await asyncio.sleep(1.5)  # give a retry storm, if any, time to show
     assert _person(rig, sam).status == "unreachable"
     failed = [row for row in _rows(rig, sam["id"]) if row.status == "failed"]
@@ -137,7 +126,7 @@ async def test_timed_out_send_is_uncertain_and_not_resent(harness: Harness) -> N
         """the timed-out message is settled"""
         return [row for row in _rows(rig, sam["id"]) if row.status == "uncertain"]
 
-    [uncertain] = await _eventually(settled)
+    [uncertain] = await eventually(settled)
     assert uncertain.attempts == 1 and uncertain.error == "timed out"
     # the chat carries on after it, and the slow one arrived after all: both once
     await rig.client.wait_for_bot_messages(sam["id"], 2, after_message_id=welcome["message_id"])
@@ -164,7 +153,7 @@ async def test_a_stop_cuts_off_a_send_that_hangs_and_hands_the_sender_lease_over
         """the check-in's first message is under way"""
         return [row for row in _rows(rig, sam["id"]) if row.status == "sending"]
 
-    await _eventually(hanging)
+    await eventually(hanging)
     started = time.monotonic()
     await rig.stop()
     assert time.monotonic() - started < 5.0

@@ -3,18 +3,15 @@ already answering is not kept waiting behind everyone else's first question."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
 
 from bench.seed import sandbox_partners, seed_partners
 from bot import scheduler
 from bot.runtime import Runtime
-from storage.models import Checkin
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import Harness, eventually
+from tests.e2e.test_controls import next_due
 
 #: 90 partners' first messages (intro and question) take six seconds at Telegram's 30 a second
 ROUND = 90
@@ -29,10 +26,7 @@ async def test_a_partner_answering_is_not_kept_behind_a_rounds_first_questions(h
 
     others = sandbox_partners(rig.sandbox, ROUND)
     seed_partners(rig.db, others, rig.clock.now() - timedelta(seconds=1))
-    deadline = time.monotonic() + 10
-    while not any(world.bot_messages(user) for user in others):  # the round has begun
-        assert time.monotonic() < deadline, "the round never began"
-        await asyncio.sleep(0.05)
+    await eventually(lambda: any(world.bot_messages(user) for user in others))  # the round has begun
 
     await rig.client.press_button(sam["id"], question["message_id"], label=question["buttons"][0][0]["text"])
     await rig.next_message(sam, question)
@@ -40,10 +34,7 @@ async def test_a_partner_answering_is_not_kept_behind_a_rounds_first_questions(h
     # all at once, the round's 180 messages were queued before Sam's answer and went first
     assert not_yet >= ROUND // 3, f"only {not_yet} of {ROUND} were still to hear from the bot when Sam got his reply"
 
-    deadline = time.monotonic() + 30
-    while any(not world.bot_messages(user) for user in others):  # and the round still reaches everyone
-        assert time.monotonic() < deadline, "the round did not reach everyone"
-        await asyncio.sleep(0.1)
+    await eventually(lambda: all(world.bot_messages(user) for user in others), timeout=30)  # and the round still reaches everyone
     assert world.stats()["violations"] == []
 
 
@@ -62,9 +53,7 @@ async def test_a_step_that_fails_ends_the_round_and_the_next_tick_opens_it_again
         return keeping_up(rt)
 
     monkeypatch.setattr(scheduler, "keeping_up", fails_once)
-    with rig.db.session() as session:  # to the moment it comes due: a day late would be missed, not sent
-        due_at = session.exec(select(Checkin.due_at).where(Checkin.status == "scheduled")).one()
-    rig.clock.advance_to(due_at + timedelta(seconds=1))
+    rig.clock.advance_to(next_due(rig) + timedelta(seconds=1))  # to the moment it comes due: a day late would be missed, not sent
     question = await rig.next_question(sam, welcome)
     assert failures, "the step never failed: the test tested nothing"
     assert question["buttons"]
