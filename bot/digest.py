@@ -175,7 +175,7 @@ def _one_block(answer: Answer) -> Answer:
 def queue_alerts(session: Session, rt: Runtime, project_id: str, now: datetime, checkin_ended: bool = True) -> None:
     """Tell the project's facilitators about flags they must hear of before the digest."""
     severities = ALERT_AT_CHECKIN_END if checkin_ended else ALERT_AT_ONCE
-    fresh = [flag for flag in flags.flags_not_alerted(session, project_id) if flag.severity in severities]
+    fresh = flags.flags_not_alerted(session, project_id, severities)
     if not fresh:
         return
     facilitators = projects.people_with_role(session, project_id, "facilitator")

@@ -32,17 +32,24 @@ def queue_checkin(session: Session, person_id: int, project_id: str, flow_id: st
     queue_write(session, _INSERT_CHECKIN, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id, "status": SCHEDULED, "due_at": due_at})
 
 
-_NEXT_SCHEDULED = select(Checkin).where(
+_SCHEDULED_OF = (
     Checkin.person_id == bindparam("person_id"),
     Checkin.project_id == bindparam("project_id"),
     Checkin.flow_id == bindparam("flow_id"),
     Checkin.status == SCHEDULED,
 )
+_NEXT_SCHEDULED = select(Checkin).where(*_SCHEDULED_OF)
+_ANY_SCHEDULED = select(Checkin.id).where(*_SCHEDULED_OF).limit(1)
 
 
 def next_scheduled(session: Session, person_id: int, project_id: str, flow_id: str) -> Checkin | None:
-    """Asked each time a check-in ends; the statement is built once."""
+    """The partner's next check-in of this flow, if one is on the calendar."""
     return session.execute(_NEXT_SCHEDULED, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id}).scalars().first()
+
+
+def has_next_scheduled(session: Session, person_id: int, project_id: str, flow_id: str) -> bool:
+    """Asked each time a check-in ends: an id, not an object, since only its existence matters."""
+    return session.execute(_ANY_SCHEDULED, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id}).first() is not None
 
 
 def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: int | None = None) -> list[Checkin]:

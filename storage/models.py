@@ -165,7 +165,12 @@ class Answer(SQLModel, table=True):
 class Flag(SQLModel, table=True):
     """An unmet need.  One open flag per partner and need: repeats add evidence."""
 
-    __table_args__ = (Index("ix_flag_project_status", "project_id", "status"),)
+    __table_args__ = (
+        Index("ix_flag_project_status", "project_id", "status"),
+        # "anything to alert about?", asked as each check-in ends: the fresh urgent and high
+        # flags only, not every flag waiting for the digest
+        Index("ix_flag_project_severity_alerted", "project_id", "severity", "alerted_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: str = Field(foreign_key="project.id")

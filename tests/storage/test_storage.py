@@ -179,6 +179,23 @@ def test_repeat_report_adds_evidence_to_the_open_flag(db: Database) -> None:
         assert actions == ["opened", "evidence"]
 
 
+def test_alerts_are_due_for_fresh_open_flags_of_the_asked_severities_only(db: Database) -> None:
+    people_ids = [_partner(db, 2000 + n) for n in range(5)]
+    with db.session() as session:
+        made = {
+            name: flags.open_flag(session, project_id="p1", person_id=person, need=name, severity=severity, note="", answer_ids=[], now=NOW)
+            for person, (name, severity) in zip(
+                people_ids, [("low", "low"), ("high", "high"), ("urgent", "urgent"), ("told", "urgent"), ("closed", "high")], strict=True
+            )
+        }
+        flags.mark_alerted(session, [made["told"]], NOW)
+        flags.change(session, made["closed"], "resolved", None, "sorted", NOW)
+    with db.session() as session:
+        assert [f.need for f in flags.flags_not_alerted(session, "p1", ["urgent"])] == ["urgent"]
+        assert sorted(f.need for f in flags.flags_not_alerted(session, "p1", ["urgent", "high"])) == ["high", "urgent"]
+        assert flags.flags_not_alerted(session, "p2", ["urgent", "high"]) == []
+
+
 def test_invite_is_single_use_and_expires(db: Database) -> None:
     _partner(db)
     with db.session() as session:
