@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot import access, digest, flag_actions, ideas, safety, texts
 from bot.cadence import next_due
 from bot.config import Settings
-from bot.preferences import apply_profile_answers, preferences_of
+from bot.preferences import preferences_of, profile_changes
 from bot.replies import say
 from bot.runtime import Runtime
 from bot.telegram_format import prompt_payload
@@ -22,7 +22,9 @@ from flows.engine import advance, start
 from flows.model import Flow
 from flows.types import Context, Input, Outcome, State
 from storage import activities, checkins, flags, outbox, people, projects, updates
+from storage.checkins import CheckinRow
 from storage.models import Checkin, Person
+from storage.people import PartnerRow
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,8 @@ def handle_input(
         if not updates.claim_update(session, update_id, now):
             log.info("update %s was already processed; ignoring the repeat", update_id)
             return
-        person, checkin, prompt = checkins.partner_checkin_and_prompt(session, sender.telegram_user_id)
-        if person is not None and prompt is not None and inp.kind == "text":
-            flag_actions.answer_prompt(session, rt, person, prompt, inp.text, now)
+        person, checkin, prompted = checkins.partner_checkin_and_prompt(session, sender.telegram_user_id)
+        if person is not None and prompted and inp.kind == "text" and flag_actions.answer_prompt(session, rt, person.id, inp.text, now):
             return
         if person is None or person.consent_version is None:
             say(session, sender.chat_id, now, texts.NOT_JOINED)
@@ -112,8 +113,8 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
 def apply_outcome(
     session: Session,
     rt: Runtime,
-    person: Person,
-    checkin: Checkin,
+    person: Person | PartnerRow,
+    checkin: Checkin | CheckinRow,
     flow: Flow,
     outcome: Outcome,
     now: datetime,
@@ -162,7 +163,9 @@ def apply_outcome(
                 session, rt.settings, person, checkin.project_id, record.value, evidence.get(record.step_id), record.anonymous, now
             )
     ideas.collect(session, person, checkin.project_id, outcome.answers, now)
-    apply_profile_answers(person, flow, outcome.answers)
+    changes = profile_changes(flow, outcome.answers)
+    if changes:
+        people.save_profile(session, person, changes)
     finished = FINISHED_STATUS.get(outcome.state.status)
     checkins.save_state(session, checkin, flow.version, outcome.state.to_dict(), finished, now)
 
@@ -182,7 +185,7 @@ def apply_outcome(
         digest.queue_alerts(session, rt, checkin.project_id, now, checkin_ended=finished is not None)
 
 
-def schedule_next(session: Session, settings: Settings, person: Person, project_id: str, flow_id: str, now: datetime) -> None:
+def schedule_next(session: Session, settings: Settings, person: Person | PartnerRow, project_id: str, flow_id: str, now: datetime) -> None:
     """Make sure the partner has their next check-in of this flow on the calendar."""
     project = settings.project(project_id)
     if project is None or checkins.has_next_scheduled(session, person.id, project_id, flow_id):  # type: ignore[arg-type]
@@ -197,7 +200,7 @@ def schedule_next(session: Session, settings: Settings, person: Person, project_
             return
 
 
-def context_for(session: Session, rt: Runtime, person: Person, checkin: Checkin, flow: Flow) -> Context:
+def context_for(session: Session, rt: Runtime, person: Person | PartnerRow, checkin: Checkin | CheckinRow, flow: Flow) -> Context:
     """What the flow's texts may show; the previous check-in's answers are looked
     up only for flows whose texts use them."""
     previous = checkins.last_answers(session, [checkin]).get(checkin.id, {}) if flow.uses_previous else {}
@@ -213,7 +216,7 @@ def _project_name(session: Session, rt: Runtime, project_id: str) -> str:
     return project.name if project else ""
 
 
-def _context(person: Person, project_name: str, previous: dict[str, Any]) -> Context:
+def _context(person: Person | PartnerRow, project_name: str, previous: dict[str, Any]) -> Context:
     return Context(first_name=person.first_name, project_name=project_name, language=person.language, previous=previous)
 
 

@@ -23,7 +23,7 @@ from bot.runtime import Runtime
 from bot.telegram_format import plain, text_payload
 from storage import checkins, flags, outbox, people, projects, updates
 from storage.db import Database
-from storage.models import Flag, Person, StaffPrompt
+from storage.models import Flag, Person
 
 if TYPE_CHECKING:
     from bot.conversation import Sender
@@ -60,9 +60,13 @@ def press(rt: Runtime, update_id: int, sender: Sender, tap: callbacks.Tap) -> No
         say(session, actor.chat_id, now, texts.ASK_RESOLVE_NOTE if kind == "resolved" else texts.ASK_WONT_FIX_REASON, first_name=partner, flag_id=str(flag.id))
 
 
-def answer_prompt(session: Session, rt: Runtime, person: Person, prompt: StaffPrompt, text: str, now: datetime) -> None:
+def answer_prompt(session: Session, rt: Runtime, person_id: int, text: str, now: datetime) -> bool:
     """A plain message from someone the bot asked something of (a note, a reason, an
-    idea), in the unit of work that found the prompt (bot/conversation.handle_input)."""
+    idea), in the unit of work that found the prompt (bot/conversation.handle_input).
+    False if the prompt has gone since: the message is then not its answer."""
+    person, prompt = people.get_person(session, person_id), flags.get_prompt(session, person_id)
+    if person is None or prompt is None:
+        return False
     kind, subject_id = prompt.kind, prompt.subject_id
     flags.clear_prompt(session, prompt)
     if text.strip().lower() in CANCEL_WORDS:
@@ -73,6 +77,7 @@ def answer_prompt(session: Session, rt: Runtime, person: Person, prompt: StaffPr
         ideas.record_outcome(session, person, subject_id, kind.removeprefix(ideas.OUTCOME_PROMPT), text.strip()[:NOTE_MAX_CHARS], now)
     elif kind == "idea":
         ideas.submit(session, rt.settings, person, text, now)
+    return True
 
 
 def _close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: str, note: str, now: datetime) -> None:

@@ -21,6 +21,7 @@ from bot.telegram_format import text_payload
 from flows.types import AnswerRecord
 from storage import audit, flags, ideas, outbox, people, projects, updates
 from storage.models import Idea, Person
+from storage.people import PartnerRow
 
 if TYPE_CHECKING:
     from bot.conversation import Sender
@@ -67,7 +68,7 @@ def submit(session: Session, settings: Settings, person: Person, text: str, now:
     return idea
 
 
-def _show_to_facilitators(session: Session, idea: Idea, person: Person, now: datetime) -> None:
+def _show_to_facilitators(session: Session, idea: Idea, person: Person | PartnerRow, now: datetime) -> None:
     """The idea with one button per outcome; ideas are few, so they go at once."""
     project = projects.get_project(session, idea.project_id)
     html = f"<b>💡 Idea #{idea.id}</b> from {escape(person.first_name, quote=False)} ({escape(project.name if project else idea.project_id, quote=False)})\n\n{escape(idea.text, quote=False)}"
@@ -76,7 +77,7 @@ def _show_to_facilitators(session: Session, idea: Idea, person: Person, now: dat
         outbox.enqueue(session, facilitator.chat_id, "sendMessage", text_payload(html, buttons), now)
 
 
-def collect(session: Session, person: Person, project_id: str, records: Iterable[AnswerRecord], now: datetime) -> None:
+def collect(session: Session, person: Person | PartnerRow, project_id: str, records: Iterable[AnswerRecord], now: datetime) -> None:
     """Typed answers to steps named ``idea...`` go into the ledger too (never anonymous ones)."""
     for record in records:
         if record.step_id.startswith(IDEA_STEP_PREFIX) and not record.anonymous and not record.skipped and isinstance(record.value, str) and record.value.strip():

@@ -3,39 +3,42 @@ flows.profile), read by the scheduler (bot.cadence.Preferences)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.cadence import Preferences
 from bot.config import DAYS, parse_window
 from flows.model import Flow
 from flows.profile import profile_value
 from flows.types import AnswerRecord
 from storage.models import Person
+from storage.people import PartnerRow
+
+#: the partner's column each kind of profile step sets
+PROFILE_COLUMNS = {
+    "days": "preferred_days",
+    "window": "preferred_window",
+    "quiet_hours": "quiet_hours",
+    "timezone": "timezone",
+    "language": "language",
+    "access_needs": "access_needs",
+}
 
 
-def apply_profile_answers(person: Person, flow: Flow, answers: list[AnswerRecord]) -> None:
-    """Answers to profile steps update the partner's settings; "no preference"
-    answers (any, other, skipped) leave them as they were."""
+def profile_changes(flow: Flow, answers: list[AnswerRecord]) -> dict[str, Any]:
+    """What answers to profile steps change in the partner's settings, by column;
+    "no preference" answers (any, other, skipped) leave them as they were."""
+    changes: dict[str, Any] = {}
     for record in answers:
         step = flow.step(record.step_id)
         if step is None or step.profile is None or record.skipped:
             continue
         value = profile_value(step.profile, record.value)
-        if value is None:
-            continue
-        if step.profile == "days":
-            person.preferred_days = value
-        elif step.profile == "window":
-            person.preferred_window = value
-        elif step.profile == "quiet_hours":
-            person.quiet_hours = None if value == "none" else value
-        elif step.profile == "timezone":
-            person.timezone = value
-        elif step.profile == "language":
-            person.language = value
-        elif step.profile == "access_needs":
-            person.access_needs = value
+        if value is not None:
+            changes[PROFILE_COLUMNS[step.profile]] = None if step.profile == "quiet_hours" and value == "none" else value
+    return changes
 
 
-def preferences_of(person: Person) -> Preferences:
+def preferences_of(person: Person | PartnerRow) -> Preferences:
     return Preferences(
         timezone=person.timezone,
         days={DAYS.index(day) for day in person.preferred_days} if person.preferred_days else None,

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.replies import say
 from storage import checkins, flags
 from storage.models import Person
+from storage.people import PartnerRow
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def _phrase_index(phrases: tuple[str, ...]) -> tuple[frozenset[str], dict[str, l
 def respond_to_distress(
     session: Session,
     settings: Settings,
-    person: Person,
+    person: Person | PartnerRow,
     project_id: str,
     text: str,
     answer: dict[str, Any] | None,

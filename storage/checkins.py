@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, Checkin, FlowVersion, Person, StaffPrompt
-from storage.queued import queue_insert, queue_write, written_id
+from storage.people import PartnerRow
+from storage.queued import (
+    first_row,
+    queue_insert,
+    queue_write,
+    show_written,
+    written_id,
+)
 from storage.upsert import upsert
 
 ACTIVE = "active"
@@ -188,20 +196,44 @@ def active_checkin(session: Session, person_id: int) -> Checkin | None:
 
 
 #: built once: constructing the statement cost as much as running it
+@dataclass(slots=True)
+class CheckinRow:
+    """A check-in under way, in plain values (see :class:`storage.people.PartnerRow`)."""
+
+    id: int
+    person_id: int
+    project_id: str
+    flow_id: str
+    flow_version: str | None
+    status: str
+    finished_at: datetime | None
+    state: dict[str, Any] | None
+
+
+_P, _C, _S = Person.__table__.c, Checkin.__table__.c, StaffPrompt.__table__.c  # type: ignore[attr-defined]
+_PARTNER_COLUMNS = [_P[name] for name in PartnerRow.__dataclass_fields__]
+_CHECKIN_COLUMNS = [_C[name] for name in CheckinRow.__dataclass_fields__]
 _PARTNER_CHECKIN_AND_PROMPT = (
-    select(Person, Checkin, StaffPrompt)
-    .outerjoin(Checkin, and_(col(Checkin.person_id) == Person.id, col(Checkin.status) == ACTIVE))
-    .outerjoin(StaffPrompt, col(StaffPrompt.person_id) == Person.id)
-    .where(Person.telegram_user_id == bindparam("telegram_user_id"))
-    .order_by(col(Checkin.id))
+    select(*_PARTNER_COLUMNS, *_CHECKIN_COLUMNS, _S.person_id)
+    .select_from(Person.__table__)
+    .outerjoin(Checkin.__table__, and_(_C.person_id == _P.id, _C.status == ACTIVE))
+    .outerjoin(StaffPrompt.__table__, _S.person_id == _P.id)
+    .where(_P.telegram_user_id == bindparam("telegram_user_id"))
+    .order_by(_C.id)
+    .limit(1)
 )
 
 
-def partner_checkin_and_prompt(session: Session, telegram_user_id: int) -> tuple[Person | None, Checkin | None, StaffPrompt | None]:
-    """Who sent an update, the check-in they are in and what the bot asked them (a note,
-    an idea), each if any: one query, as every message a partner sends starts with it."""
-    row = session.execute(_PARTNER_CHECKIN_AND_PROMPT, {"telegram_user_id": telegram_user_id}).first()
-    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
+def partner_checkin_and_prompt(session: Session, telegram_user_id: int) -> tuple[PartnerRow | None, CheckinRow | None, bool]:
+    """Who sent an update, the check-in they are in, if any, and whether the bot is
+    waiting on an answer from them (a note, an idea): one query, as every message a
+    partner sends starts with it, read on the driver's cursor (storage/queued.py)."""
+    row = first_row(session, _PARTNER_CHECKIN_AND_PROMPT, {"telegram_user_id": telegram_user_id})
+    if row is None:
+        return None, None, False
+    split = len(_PARTNER_COLUMNS)
+    checkin = CheckinRow(*row[split:-1]) if row[split] is not None else None
+    return PartnerRow(*row[:split]), checkin, row[-1] is not None
 
 
 def get_checkin(session: Session, checkin_id: int) -> Checkin | None:
@@ -216,7 +248,7 @@ _SAVE_STATE = (
 
 
 def save_state(
-    session: Session, checkin: Checkin, flow_version: str, state: dict[str, Any], finished_status: str | None, now: datetime
+    session: Session, checkin: Checkin | CheckinRow, flow_version: str, state: dict[str, Any], finished_status: str | None, now: datetime
 ) -> None:
     """Store where the partner is; ``finished_status`` closes the check-in.
 
@@ -224,11 +256,10 @@ def save_state(
     flushed by the ORM; the object in hand shows the new values at once."""
     status, finished_at = (finished_status, now) if finished_status is not None else (checkin.status, checkin.finished_at)
     queue_write(session, _SAVE_STATE, {"s_id": checkin.id, "s_version": flow_version, "s_state": state, "s_status": status, "s_finished": finished_at})
-    for name, value in (("flow_version", flow_version), ("state", state), ("status", status), ("finished_at", finished_at)):
-        set_committed_value(checkin, name, value)
+    show_written(checkin, {"flow_version": flow_version, "state": state, "status": status, "finished_at": finished_at})
 
 
-def last_answers(session: Session, of: Sequence[Checkin]) -> dict[int, dict[str, Any]]:
+def last_answers(session: Session, of: Sequence[Checkin | CheckinRow]) -> dict[int, dict[str, Any]]:
     """For each check-in, by its id: the partner's answers in their last finished
     check-in of the same flow before it, by step id.  Two queries for any number."""
     if not of:

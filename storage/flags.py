@@ -188,6 +188,10 @@ def set_prompt(session: Session, person_id: int, kind: str, subject_id: int, now
     session.flush()
 
 
+def get_prompt(session: Session, person_id: int) -> StaffPrompt | None:
+    return session.get(StaffPrompt, person_id)
+
+
 def clear_prompt(session: Session, prompt: StaffPrompt) -> None:
     session.delete(prompt)
     session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
@@ -20,6 +21,26 @@ from storage.models import (
     OutboxMessage,
     Person,
 )
+from storage.queued import show_written
+
+
+@dataclass(slots=True)
+class PartnerRow:
+    """A partner as every message of theirs needs them, in plain values: through the
+    ORM, reading the partner and their check-in was a fifth of a message's CPU.
+    Everything else reads :class:`~storage.models.Person`
+    (see storage/checkins.partner_checkin_and_prompt)."""
+
+    id: int
+    chat_id: int
+    first_name: str
+    language: str
+    timezone: str | None
+    consent_version: str | None
+    preferred_days: list[str] | None
+    preferred_window: str | None
+    quiet_hours: str | None
+    access_needs: list[str] | None
 
 
 def person_by_telegram_id(session: Session, telegram_user_id: int) -> Person | None:
@@ -28,6 +49,13 @@ def person_by_telegram_id(session: Session, telegram_user_id: int) -> Person | N
 
 def get_person(session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
+
+
+def save_profile(session: Session, person: Person | PartnerRow, changes: dict[str, Any]) -> None:
+    """Store changed contact preferences (columns of :class:`Person`); the object in
+    hand, an ORM person or a plain row, shows them at once."""
+    session.execute(update(Person).where(col(Person.id) == person.id).values(**changes))
+    show_written(person, changes)
 
 
 def persons_by_id(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from sqlalchemy import Dialect, Executable, Table, event, insert
+from sqlalchemy import Dialect, Executable, Select, Table, event, insert, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 #: where a session keeps its queued writes, parameters by statement in the order first queued:
 #: updates (the unit of work reads them back) run before its next statement, inserts (rows
@@ -46,6 +47,15 @@ def queue_write(session: OrmSession, statement: Executable, parameters: dict[str
     """Queue a prebuilt statement with its parameters, run before the session's next
     statement; returns the parameters."""
     return _queue(session, _BEFORE_NEXT_STATEMENT, statement, parameters)
+
+
+def show_written(obj: object, values: dict[str, Any]) -> None:
+    """Make the object in hand show values a queued write will store: an ORM object
+    without marking them changed (its flush would write them again), a plain row
+    (storage/checkins.PartnerRow) by assignment."""
+    set_value = set_committed_value if inspect(obj, raiseerr=False) is not None else setattr
+    for name, value in values.items():
+        set_value(obj, name, value)
 
 
 def written_id(session: OrmSession, table: Table, row: dict[str, Any]) -> int:
@@ -74,10 +84,12 @@ def _queue(session: OrmSession, key: str, statement: Executable, parameters: dic
 
 
 class _Compiled(NamedTuple):
-    """A statement as the driver takes it: its SQL, and how to turn a row into its parameters."""
+    """A statement as the driver takes it: its SQL, how to turn a row into its
+    parameters, and for a read each column's type processing (None: none needed)."""
 
     sql: str
     parameters: Callable[[dict[str, Any]], Any]
+    results: tuple[Callable[[Any], Any] | None, ...]
 
 
 _compiled: dict[tuple[Executable, Dialect, tuple[str, ...]], _Compiled] = {}
@@ -102,23 +114,28 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
     def named(row: dict[str, Any]) -> dict[str, Any]:
         return {name: process(row.get(name, default)) if process else row.get(name, default) for name, process, default in plan}
 
-    found = _compiled[(statement, dialect, keys)] = _Compiled(compiled.string, positional if compiled.positional else named)
+    columns = statement.selected_columns if isinstance(statement, Select) else ()
+    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    found = _compiled[(statement, dialect, keys)] = _Compiled(compiled.string, positional if compiled.positional else named, results)
     return found
 
 
-def first_row(session: OrmSession, statement: Executable, parameters: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The first row of a prebuilt read, run on the driver's cursor like the queued writes:
-    for the reads on every partner message whose columns need no type processing (ids).
-    It runs before, not after, the writes queued for the session's next statement."""
+def first_row(session: OrmSession, statement: Select[Any], parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of a prebuilt read, run on the driver's cursor like the queued writes,
+    its columns typed as SQLAlchemy would return them (JSON decoded, times in UTC): for
+    the reads every partner message makes.  It runs before, not after, the writes queued
+    for the session's next statement, and sees no ORM object the session has not flushed."""
     connection = session.connection()
     compiled = _compile(statement, connection.dialect, tuple(parameters))
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         _execute(cursor, connection.dialect, compiled.sql, [compiled.parameters(parameters)])
         row: tuple[Any, ...] | None = cursor.fetchone()
-        return row
     finally:
         cursor.close()
+    if row is None or not any(compiled.results):
+        return row
+    return tuple(process(value) if process else value for process, value in zip(compiled.results, row, strict=True))
 
 
 def _execute(cursor: Any, dialect: Dialect, sql: str, parameters: list[Any]) -> None:

@@ -179,6 +179,24 @@ async def test_settings_buttons_write_the_profile_columns(harness: Harness) -> N
     assert _person(rig, sam).timezone == "America/New_York"
 
 
+async def test_profile_answers_in_a_flow_write_the_profile_columns(harness: Harness) -> None:
+    rig = harness
+    sam, welcome = await rig.join("Sam")
+    person = _person(rig, sam)
+    with rig.db.session() as session:
+        session.add(Checkin(person_id=person.id, project_id=PROJECT, flow_id="onboarding", due_at=rig.clock.now()))  # type: ignore[arg-type]
+    days = await rig.next_question(sam, welcome)
+    await rig.client.send_text(sam["id"], "skip")
+    time = await rig.next_question(sam, days)
+    await rig.client.press_button(sam["id"], time["message_id"], label="Afternoon (12 to 5)")
+    quiet = await rig.next_question(sam, time)
+    assert _person(rig, sam).preferred_window == "12:00-17:00"
+    await rig.client.send_text(sam["id"], "3")  # typed: "Not after 9 at night"
+    await rig.next_question(sam, quiet)
+    stored = _person(rig, sam)
+    assert (stored.preferred_window, stored.quiet_hours, stored.preferred_days) == ("12:00-17:00", "21:00-07:00", None)
+
+
 def test_the_token_is_redacted_from_every_log_line(caplog: pytest.LogCaptureFixture) -> None:
     token = "123456:SECRET-token"
     record = logging.LogRecord("telegram.ext", logging.ERROR, __file__, 1, "GET https://api.telegram.org/bot%s/getMe", (token,), None)
