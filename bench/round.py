@@ -36,6 +36,7 @@ from typing import Any
 
 from bench.seed import (
     FIRST_QUESTION,
+    UNPACED_BOT,
     bot_config,
     sandbox_partners,
     seed_partners,
@@ -57,10 +58,6 @@ def drop_database(url: str) -> None:
         drop_postgres_database(url)
 
 
-#: runs the bot with its paid-broadcast pacer lifted, for --capacity
-UNCAPPED_BOT = "import bot.outbox, bot.cli; bot.outbox.PAID_BROADCAST_RATE = 1e9; raise SystemExit(bot.cli.main())"
-
-
 async def run_round(partners: int, paid: bool, db_url: str | None, capacity: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -76,7 +73,7 @@ async def run_round(partners: int, paid: bool, db_url: str | None, capacity: boo
                 db.dispose()
                 config = write_toml(bot_config(sandbox, url, paid_broadcast=paid or capacity, tick_seconds=1.0), workdir / "bot.toml")
                 env = {**os.environ, "CHECKIN_LOG_LEVEL": "WARNING"}
-                command = ["-c", UNCAPPED_BOT] if capacity else ["-m", "bot.cli"]
+                command = ["-c", UNPACED_BOT] if capacity else ["-m", "bot.cli"]
                 bot = await asyncio.create_subprocess_exec(
                     sys.executable, *command, "--config", str(config), "run", env=env, stdin=asyncio.subprocess.DEVNULL
                 )

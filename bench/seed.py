@@ -22,6 +22,14 @@ PROJECT, PROJECT_NAME, FLOW = "carers", "Carers' Voice", "after-activity"
 #: the first question of the after-activity flow: "delivered once" is counted on it
 FIRST_QUESTION = "paid for your last session"
 CHUNK = 5_000
+#: runs the bot with its own copy of Telegram's limits lifted (overall, paid broadcast, per chat):
+#: against the sandbox with its limits off, how fast the bot itself can go (bench.round --capacity,
+#: bench.replies --unpaced; the reference bot paces nothing)
+UNPACED_BOT = (
+    "import bot.outbox, bot.cli; "
+    "bot.outbox.PAID_BROADCAST_RATE = bot.outbox.CHAT_RATE = bot.outbox.CHAT_BURST = 1e9; "
+    "raise SystemExit(bot.cli.main())"
+)
 
 
 def sandbox_partners(sandbox: Sandbox, count: int) -> list[int]:

@@ -78,6 +78,8 @@ SENDER_LEASE, RENEW_EVERY = timedelta(seconds=20), 5.0
 STOP_SENDS_SECONDS = 10.0
 #: Telegram's overall limit, messages a second, and the paid-broadcast one
 OVERALL_RATE, PAID_BROADCAST_RATE = 30.0, 1000.0
+#: Telegram's limit for one private chat: about a message a second sustained, short bursts tolerated
+CHAT_RATE, CHAT_BURST = 1.0, 3.0
 #: the overall pacer's burst, in seconds of its rate: 10 messages at 30/s, 333 at 1,000/s.  It lets
 #: the pacer make up for a stalled event loop (with a tenth of a second, every longer stall lost
 #: its sends for good and a paid round averaged 964-993/s), and stays well inside Telegram's
@@ -141,8 +143,6 @@ class Outbox:
         clock: Clock,
         *,
         overall_rate: float = OVERALL_RATE,
-        chat_rate: float = 1.0,
-        chat_burst: float = 3.0,
         paid_broadcast: bool = False,
         send_timeout: float | None = None,
     ) -> None:
@@ -153,7 +153,7 @@ class Outbox:
         #: messages a second this outbox sends at most
         self.rate = PAID_BROADCAST_RATE if paid_broadcast else overall_rate
         self._overall = SharedBucket(self.rate, max(10.0, self.rate * BURST_SECONDS))
-        self._chat_rate, self._chat_burst = chat_rate, chat_burst
+        self._chat_rate, self._chat_burst = CHAT_RATE, CHAT_BURST
         self._chats: dict[int, TokenBucket] = {}
         self._paused_until = 0.0
         self._in_hand = 0

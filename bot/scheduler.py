@@ -27,6 +27,9 @@ SEEN_UNTIL = "scheduler_seen_until"
 OPENING = "scheduler_opening"
 #: a round opens check-ins this often, and only while a partner's reply waits less than this
 STEP_SECONDS, PROMPT_SECONDS = 0.2, 2.0
+#: the most check-ins one step starts: a step is one transaction, and on SQLite its write
+#: lock holds up every partner's answer while it runs (200 is a step at 1,000 messages/s)
+MAX_STEP = 200
 
 
 def start_due_checkins(rt: Runtime, limit: int) -> int:
@@ -52,11 +55,11 @@ def keeping_up(rt: Runtime) -> bool:
 
 
 def step_size(rt: Runtime) -> int:
-    """Check-ins a step may open: what the sender can send in a step, so a round
-    goes out as fast as Telegram allows and a partner's reply never waits behind
-    much more than a step's worth of other partners' first questions."""
+    """Check-ins a step may open: what the sender can send in a step (at most
+    MAX_STEP), so a round goes out as fast as Telegram allows and a partner's reply
+    never waits behind much more than a step's worth of other partners' first questions."""
     rate = rt.outbox.rate if rt.outbox is not None else OVERALL_RATE
-    return max(1, int(rate * STEP_SECONDS))
+    return max(1, min(MAX_STEP, int(rate * STEP_SECONDS)))
 
 
 async def open_due_checkins(context: ContextTypes.DEFAULT_TYPE) -> None:
