@@ -156,7 +156,7 @@ async def test_a_stop_cuts_off_a_send_that_hangs_and_hands_the_sender_lease_over
     await eventually(hanging)
     started = time.monotonic()
     await rig.stop()
-    assert time.monotonic() - started < 5.0
+    assert time.monotonic() - started < 15.0  # Telegram hangs for 30 s: a stop that waited for the send would take that long
     with rig.db.session() as session:
         assert session.exec(select(Lease)).all() == []
     assert hanging(), "cut off, not marked sent or resent"
