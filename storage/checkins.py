@@ -195,7 +195,6 @@ def active_checkin(session: Session, person_id: int) -> Checkin | None:
     ).first()
 
 
-#: built once: constructing the statement cost as much as running it
 @dataclass(slots=True)
 class CheckinRow:
     """A check-in under way, in plain values (see :class:`storage.people.PartnerRow`)."""
@@ -210,6 +209,7 @@ class CheckinRow:
     state: dict[str, Any] | None
 
 
+#: built once: constructing the statement cost as much as running it
 _P, _C, _S = Person.__table__.c, Checkin.__table__.c, StaffPrompt.__table__.c  # type: ignore[attr-defined]
 _PARTNER_COLUMNS = [_P[name] for name in PartnerRow.__dataclass_fields__]
 _CHECKIN_COLUMNS = [_C[name] for name in CheckinRow.__dataclass_fields__]

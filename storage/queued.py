@@ -52,7 +52,7 @@ def queue_write(session: OrmSession, statement: Executable, parameters: dict[str
 def show_written(obj: object, values: dict[str, Any]) -> None:
     """Make the object in hand show values a queued write will store: an ORM object
     without marking them changed (its flush would write them again), a plain row
-    (storage/checkins.PartnerRow) by assignment."""
+    (storage.people.PartnerRow) by assignment."""
     set_value = set_committed_value if inspect(obj, raiseerr=False) is not None else setattr
     for name, value in values.items():
         set_value(obj, name, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -194,6 +195,25 @@ def test_alerts_are_due_for_fresh_open_flags_of_the_asked_severities_only(db: Da
         assert [f.need for f in flags.flags_not_alerted(session, "p1", ["urgent"])] == ["urgent"]
         assert sorted(f.need for f in flags.flags_not_alerted(session, "p1", ["urgent", "high"])) == ["high", "urgent"]
         assert flags.flags_not_alerted(session, "p2", ["urgent", "high"]) == []
+
+
+def test_a_partners_message_reads_them_and_their_checkin_as_typed_plain_rows(db: Database) -> None:
+    person = _partner(db)
+    with db.session() as session:
+        people.save_profile(session, people.get_person(session, person), {"access_needs": ["plain_text"], "quiet_hours": "21:00-07:00"})  # type: ignore[arg-type]
+        checkin = _schedule(session, person, "p1", "f", NOW)
+        checkins.save_state(session, checkin, "v1", {"step": "paid", "answers": {"paid": "no"}}, None, NOW)
+    with db.session() as session:
+        assert checkins.partner_checkin_and_prompt(session, 999) == (None, None, False)
+        partner, active, prompted = checkins.partner_checkin_and_prompt(session, 1001)
+        assert partner is not None and (partner.id, partner.first_name, partner.access_needs, partner.quiet_hours) == (person, "Sam", ["plain_text"], "21:00-07:00")
+        assert active is None and not prompted  # scheduled, not under way
+        session.execute(update(Checkin).values(status="active"))
+        flags.set_prompt(session, person, "idea", 0, NOW)
+    with db.session() as session:
+        _, active, prompted = checkins.partner_checkin_and_prompt(session, 1001)
+        assert active is not None and prompted
+        assert (active.flow_version, active.state, active.finished_at) == ("v1", {"step": "paid", "answers": {"paid": "no"}}, None)
 
 
 def test_invite_is_single_use_and_expires(db: Database) -> None:
