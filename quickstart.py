@@ -25,7 +25,7 @@ STAMP = VENV / ".installed-from"
 
 
 def ensure_environment() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by whatever python3 a newcomer has
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
@@ -48,7 +48,7 @@ def main() -> int:
         print(__doc__)
         return 2
     ensure_environment()
-    return subprocess.run([*commands[sys.argv[1]], *sys.argv[2:]], cwd=ROOT).returncode
+    return subprocess.run([*commands[sys.argv[1]], *sys.argv[2:]], cwd=ROOT, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ def _normalise(text: str) -> str:
     return " ".join(text.casefold().split()).strip(".!,;:'\"“”‘’ ")
 
 
-def _number_text(value: float | int) -> str:
+def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 

@@ -61,7 +61,7 @@ def anonymous_counts(session: Session, project_id: str, since: datetime) -> dict
     ).all()
     result: dict[tuple[str, str], tuple[str, Counter[str]]] = {}
     for answer in rows:
-        question, counts = result.setdefault((answer.flow_id, answer.step_id), (answer.question, Counter()))
+        _, counts = result.setdefault((answer.flow_id, answer.step_id), (answer.question, Counter()))
         counts[answer.display] += 1
     return result
 

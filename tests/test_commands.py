@@ -107,7 +107,7 @@ def test_invite_for_an_unknown_project_lists_the_known_ones(tmp_path: Path, caps
 
 
 def test_demo_shows_the_flag_reaching_the_facilitator() -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], capture_output=True, text=True, timeout=90)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], capture_output=True, text=True, timeout=90, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     partner, facilitator = result.stdout.split("Facilitator's chat (Alex)")
     assert "Have you been paid for your last session?" in partner

@@ -6,7 +6,7 @@ Works against an in-process Sandbox or one run with `python -m bot.sandbox` in a
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -32,7 +32,7 @@ class SandboxClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> SandboxClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

@@ -12,7 +12,7 @@ import json
 import time
 from functools import partial
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -131,7 +131,7 @@ class Sandbox:
             await self._session.close()
             self._session = None
 
-    async def __aenter__(self) -> Sandbox:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

@@ -189,7 +189,7 @@ async def test_imported_partners_join_with_their_own_link(rig: Harness, tmp_path
     source.write_text("name,project\nSam,carers\nOla,peer-voices\n", encoding="utf-8")
     assert import_partners(rig.settings, source, output, timedelta(days=7), "checkin_bot", quiet) == []
     links = {row["name"]: row["link"] for row in csv.DictReader(output.open(encoding="utf-8"))}
-    ola, consent = await _start(rig, "Ola", links["Ola"].rsplit("start=", 1)[1])
+    _, consent = await _start(rig, "Ola", links["Ola"].rsplit("start=", 1)[1])
     assert "Peer Voices" in consent["text"] and consent["buttons"]
 
 

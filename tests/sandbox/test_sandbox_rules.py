@@ -142,8 +142,8 @@ def test_reply_markup_valid() -> None:
         (keyboard({"text": "Yes", "callback_data": "x" * 65}), "Bad Request: BUTTON_DATA_INVALID"),
         (keyboard({"text": "Yes", "callback_data": ""}), "Bad Request: BUTTON_DATA_INVALID"),
         (keyboard({"text": "", "callback_data": "y"}), "Bad Request: BUTTON_TEXT_INVALID"),
-        (keyboard({"text": "Yes"}), "Bad Request: can't parse inline keyboard button: "
-         "Text buttons are unallowed in the inline keyboard"),
+        (keyboard({"text": "Yes"}), ("Bad Request: can't parse inline keyboard button: "
+                                     "Text buttons are unallowed in the inline keyboard")),
     ],
 )
 def test_reply_markup_invalid(raw: str, message: str) -> None:
