@@ -146,6 +146,8 @@ async def test_a_stop_cuts_off_a_send_that_hangs_and_hands_the_sender_lease_over
     assert rig.bot is not None and rig.bot.runtime.outbox is not None
     rig.bot.runtime.outbox.send_timeout = 60.0
     monkeypatch.setattr(outbox_module, "STOP_SENDS_SECONDS", 0.5)
+    # the join's last messages settled first: caught mid-send, one of them read as the hung send
+    await rig.bot.runtime.outbox.drain()
     await rig.client.inject_fault("sendMessage", "delay", delay=30.0)  # Telegram hangs
     await _due(rig)
 
