@@ -31,8 +31,8 @@ def store(session: Session, update_id: int, chat_id: int | None, payload: dict[s
 
 _TABLE = InboxUpdate.__table__
 #: built once per dialect and run with a list of rows (SQLAlchemy's "insertmanyvalues"): a
-#: statement with the rows in its VALUES was compiled anew for every batch size, a tenth of a
-#: webhook worker's CPU
+#: statement with the rows in its VALUES differs with each batch size, so it was built and
+#: compiled anew for nearly every batch
 _STORE = {
     name: insert(_TABLE).on_conflict_do_nothing(index_elements=["update_id"]).returning(_TABLE.c.update_id)  # type: ignore[arg-type]
     for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
