@@ -24,14 +24,15 @@ LIBRARY = Path(__file__).resolve().parents[2] / "flows" / "library"
 PROJECT = "carers"
 
 
-async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll ``check`` until it returns something truthy (the bot works in the background)."""
+async def eventually(check: Callable[[], Any], timeout: float = 10.0, what: str | None = None) -> Any:
+    """Poll ``check`` until it returns something truthy (the bot works in the background);
+    a failure names ``what``, else the check's docstring."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if result := check():
             return result
         await asyncio.sleep(0.05)
-    raise AssertionError(f"not true after {timeout} s: {check.__doc__ or check}")
+    raise AssertionError(f"not true after {timeout} s: {what or check.__doc__ or check}")
 
 
 class Harness:

@@ -12,12 +12,9 @@ import asyncio
 import os
 import signal
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -33,6 +30,7 @@ from bot.outbox import MAX_IN_FLIGHT_PAID, SENDING_LEASE
 from bot.sandbox import Sandbox
 from storage.db import Database
 from storage.models import Checkin, OutboxMessage
+from tests.e2e.conftest import eventually
 
 #: enough that a round outlasts the other process's outbox poll (1 s) at 1,000 messages/s
 PARTNERS = 1000
@@ -43,15 +41,6 @@ async def _start_bot(config: Path, clock_offset: float = 0.0) -> asyncio.subproc
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "--config", str(config), "run", env=env, stdin=asyncio.subprocess.DEVNULL
     )
-
-
-async def _until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def _round_done(db: Database) -> bool:
@@ -101,7 +90,7 @@ async def test_kill_9_mid_round_then_restart_delivers_each_check_in_once(databas
 
         bot = await _start_bot(config)
         try:
-            await _until(lambda: sandbox.world.delivered >= total // 4, 60, "a quarter of the round delivered")
+            await eventually(lambda: sandbox.world.delivered >= total // 4, 60, "a quarter of the round delivered")
         finally:
             bot.kill()  # SIGKILL: no cleanup of any kind
             await bot.wait()
@@ -111,7 +100,7 @@ async def test_kill_9_mid_round_then_restart_delivers_each_check_in_once(databas
         # restarted after the in-hand lease: what the dead process held is settled now
         bot = await _start_bot(config, clock_offset=SENDING_LEASE.total_seconds() + 60)
         try:
-            await _until(lambda: _round_done(db), 60, "the round completes after the restart")
+            await eventually(lambda: _round_done(db), 60, "the round completes after the restart")
         finally:
             await _stop(bot)
 
@@ -149,9 +138,9 @@ async def test_two_processes_never_send_the_same_check_in(database_url: str, tmp
         try:
             # both running before anything is due, so they race for every row
             both_polling = lambda: all(s.world.call_counts["getUpdates"] > 1 for s in (first, second))
-            await _until(both_polling, 30, "both bots are polling")
+            await eventually(both_polling, 30, "both bots are polling")
             seed_partners(db, users, datetime.now(UTC))
-            await _until(lambda: _round_done(db), 60, "the round completes")
+            await eventually(lambda: _round_done(db), 60, "the round completes")
         finally:
             for bot in bots:
                 await _stop(bot)
