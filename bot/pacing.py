@@ -60,7 +60,7 @@ def _schedule_after(session: Session, rt: Runtime, checkin: Checkin, now: dateti
     """The next check-in of this flow; after two unanswered in a row, one
     occurrence is skipped, so the partner is asked half as often until they reply."""
     person = people.get_person(session, checkin.person_id)
-    if person is None or checkins.next_scheduled(session, person.id, checkin.project_id, checkin.flow_id):  # type: ignore[arg-type]
+    if person is None or checkins.has_next_scheduled(session, person.id, checkin.project_id, checkin.flow_id):  # type: ignore[arg-type]
         return
     schedule_next(session, rt.settings, person, checkin.project_id, checkin.flow_id, now)
     endings = checkins.recent_endings(session, person.id, checkin.project_id, checkin.flow_id, SLOW_DOWN_AFTER)  # type: ignore[arg-type]

@@ -180,7 +180,7 @@ def follow_ups_due(session: Session, person_ids: Iterable[int]) -> dict[int, lis
 
 def set_prompt(session: Session, person_id: int, kind: str, subject_id: int, now: datetime) -> None:
     """Remember what this person's next plain message is for (one at a time)."""
-    prompt = session.get(StaffPrompt, person_id)
+    prompt = get_prompt(session, person_id)
     if prompt is None:
         session.add(StaffPrompt(person_id=person_id, kind=kind, subject_id=subject_id, asked_at=now))
     else:
