@@ -34,7 +34,8 @@ from bot.webhook import SECRET_HEADER, WebhookOptions
 from storage import inbox
 from storage.db import Database
 from storage.models import Answer, InboxUpdate, ProcessedUpdate
-from tests.e2e.test_processes import _stop, _until
+from tests.e2e.conftest import eventually
+from tests.e2e.test_processes import _stop
 
 SECRET = "s3cret-Token_1"
 
@@ -78,11 +79,11 @@ async def test_webhook_with_secret_end_to_end_and_wrong_secret_stores_nothing(da
         running = await start_bot(settings, ShiftedClock(), webhook=WebhookOptions("127.0.0.1", port, url, SECRET))
         try:
             assert sandbox.world.webhook == {"url": url, "secret_token": SECRET}
-            question = await _until(lambda: _first_question(sandbox, user), 20, "the first question")
+            question = await eventually(lambda: _first_question(sandbox, user), 20, "the first question")
             sandbox.world.press_button(user, question, label="Yes", data=None)
-            await _until(lambda: any("spent to take part" in t for t in _bot_messages(sandbox, user)), 20, "the next question")
+            await eventually(lambda: any("spent to take part" in t for t in _bot_messages(sandbox, user)), 20, "the next question")
             sandbox.world.send_text(user, "yes")
-            await _until(lambda: any("How heard" in t for t in _bot_messages(sandbox, user)), 20, "the third question")
+            await eventually(lambda: any("How heard" in t for t in _bot_messages(sandbox, user)), 20, "the third question")
 
             async with httpx.AsyncClient() as http:
                 forged = {"update_id": 999_999, "message": {"message_id": 1, "date": 0, "chat": {"id": user, "type": "private"}, "text": "hi"}}
@@ -111,13 +112,13 @@ async def test_kill_9_right_after_the_200_processes_the_update_after_restart_onc
         port = _free_port()
         bot = await _start_webhook_bot(config, port)
         try:
-            question = await _until(lambda: _first_question(sandbox, user), 30, "the first question")
+            question = await eventually(lambda: _first_question(sandbox, user), 30, "the first question")
             # the handler answers the tap first: stall that call, so the update is
             # stored and answered 200 but its effects are not yet written at the kill
             sandbox.world.faults.clear()
             await sandbox.client().inject_fault("answerCallbackQuery", "delay", delay=30.0)
             update_id = sandbox.world.press_button(user, question, label="Yes", data=None)
-            await _until(lambda: any(a["update_id"] == update_id and a["ok"] for a in sandbox.world.webhook_attempts), 20, "the 200")
+            await eventually(lambda: any(a["update_id"] == update_id and a["ok"] for a in sandbox.world.webhook_attempts), 20, "the 200")
         finally:
             bot.kill()
             await bot.wait()
@@ -129,7 +130,7 @@ async def test_kill_9_right_after_the_200_processes_the_update_after_restart_onc
         # restarted past the lease: the dead process's claim is taken over
         bot = await _start_webhook_bot(config, port, clock_offset=LEASE.total_seconds() + 60)
         try:
-            await _until(lambda: any("spent to take part" in t for t in _bot_messages(sandbox, user)), 30, "the next question")
+            await eventually(lambda: any("spent to take part" in t for t in _bot_messages(sandbox, user)), 30, "the next question")
             await asyncio.sleep(0.5)
         finally:
             await _stop(bot)
@@ -157,14 +158,14 @@ async def test_two_workers_one_database_keep_each_partners_order(database_url: s
         bots = [await _start_webhook_bot(config, port)]
         # the second starts once the first is up: two processes starting at the same moment on a
         # fresh database can race to record the flow versions (storage/checkins.remember_flow_version)
-        await _until(lambda: sandbox.world.webhook is not None, 30, "the first worker is up")
+        await eventually(lambda: sandbox.world.webhook is not None, 30, "the first worker is up")
         bots.append(await _start_webhook_bot(config, port))
         try:
-            await _until(lambda: all(_first_question(sandbox, u) for u in users), 60, "every first question")
+            await eventually(lambda: all(_first_question(sandbox, u) for u in users), 60, "every first question")
             sent: dict[int, list[int]] = {}
             for user in users:  # interleaved: nobody waits for a reply
                 sent[user] = [sandbox.world.send_text(user, text) for text in ("Yes", "no", "4")]
-            await _until(lambda: _all_processed(db, sent), 60, "every answer processed")
+            await eventually(lambda: _all_processed(db, sent), 60, "every answer processed")
             await asyncio.sleep(0.5)
         finally:
             for bot in bots:
@@ -205,12 +206,12 @@ async def test_two_workers_send_through_one_process_within_telegrams_limits(tmp_
         config = write_toml(bot_config(sandbox, database_url), tmp_path / "bot.toml")
         port = _free_port()
         bots = [await _start_webhook_bot(config, port)]
-        await _until(lambda: sandbox.world.webhook is not None, 30, "the first worker is up")
+        await eventually(lambda: sandbox.world.webhook is not None, 30, "the first worker is up")
         bots.append(await _start_webhook_bot(config, port))
         try:
             await asyncio.sleep(3.0)  # the second worker is up and ready to send too
             seed_partners(db, users, datetime.now(UTC))
-            await _until(lambda: all(_first_question(sandbox, u) for u in users), 60, "every first question")
+            await eventually(lambda: all(_first_question(sandbox, u) for u in users), 60, "every first question")
         finally:
             for bot in bots:
                 await _stop(bot)
