@@ -26,8 +26,8 @@ CHUNK = 5_000
 #: against the sandbox with its limits off, how fast the bot itself can go (bench.round --capacity,
 #: bench.replies --unpaced; the reference bot paces nothing)
 UNPACED_BOT = (
-    "import bot.outbox, bot.cli; "
-    "bot.outbox.PAID_BROADCAST_RATE = bot.outbox.CHAT_RATE = bot.outbox.CHAT_BURST = 1e9; "
+    "import bot.delivery.outbox, bot.cli; "
+    "bot.delivery.outbox.PAID_BROADCAST_RATE = bot.delivery.outbox.CHAT_RATE = bot.delivery.outbox.CHAT_BURST = 1e9; "
     "raise SystemExit(bot.cli.main())"
 )
 

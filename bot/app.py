@@ -13,21 +13,23 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flood, invites, scheduler, settings_chat
-from bot.api_request import ApiRequest
-from bot.errors import on_error
-from bot.handlers import controls, flags, partner, staff
-from bot.runtime import Runtime
-from bot.update_processor import PerChatUpdateProcessor
+from bot import jobs
+from bot.core.runtime import Runtime
+from bot.delivery.api_request import ApiRequest
+from bot.delivery.update_processor import PerChatUpdateProcessor
+from bot.handlers import controls, flags, flood, partner, staff
+from bot.handlers.errors import on_error
+from bot.partners import settings
+from bot.staff import invites
 
 
 def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
-    # different partners concurrently, each partner's updates in order (bot/update_processor.py)
+    # different partners concurrently, each partner's updates in order (bot/delivery/update_processor.py)
     builder = (
         ApplicationBuilder()
         .token(rt.settings.token)
         .concurrent_updates(PerChatUpdateProcessor())
-        # a lean keep-alive pool, not PTB's default httpx: a tenth of the CPU per send (bot/api_request.py)
+        # a lean keep-alive pool, not PTB's default httpx: a tenth of the CPU per send (bot/delivery/api_request.py)
         .request(ApiRequest(connection_pool_size=64))
         .get_updates_request(ApiRequest(connection_pool_size=1))
     )
@@ -47,7 +49,7 @@ def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("partners", staff.partners, filters=private))
     application.add_handler(CommandHandler("flags", staff.flags_command, filters=private))
     application.add_handler(CommandHandler("digest", staff.digest_command, filters=private))
-    application.add_handler(CommandHandler("settings", partner.settings, filters=private))
+    application.add_handler(CommandHandler("settings", partner.settings_command, filters=private))
     application.add_handler(CommandHandler("language", partner.language, filters=private))
     application.add_handler(CommandHandler("mydata", partner.my_data, filters=private))
     application.add_handler(CommandHandler("forget", partner.forget_command, filters=private))
@@ -59,7 +61,7 @@ def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(flags.tapped, pattern=r"^(f|fu|i):"))
     application.add_handler(CallbackQueryHandler(partner.consent, pattern=r"^consent:"))
     application.add_handler(CallbackQueryHandler(partner.tapped, pattern=r"^a:"))
-    application.add_handler(CallbackQueryHandler(partner.settings_tapped, pattern=rf"^{settings_chat.PREFIX}"))
+    application.add_handler(CallbackQueryHandler(partner.settings_tapped, pattern=rf"^{settings.PREFIX}"))
     application.add_handler(CallbackQueryHandler(partner.forget_tapped, pattern=r"^forget:"))
     application.add_handler(CallbackQueryHandler(staff.invite_tapped, pattern=rf"^{invites.CALLBACK_PREFIX}"))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, partner.typed))
@@ -67,6 +69,6 @@ def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
     application.add_error_handler(on_error)
 
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
-    application.bot_data[scheduler.SEEN_UNTIL] = rt.clock.now()
-    application.job_queue.run_repeating(scheduler.tick, interval=rt.settings.scheduler.tick_seconds, first=0.1, name="tick")
+    application.bot_data[jobs.SEEN_UNTIL] = rt.clock.now()
+    application.job_queue.run_repeating(jobs.tick, interval=rt.settings.scheduler.tick_seconds, first=0.1, name="tick")
     return application

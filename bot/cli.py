@@ -11,12 +11,17 @@ import signal
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from bot.audit import parse_since, parse_span, redact_token_in_logs
-from bot.clock import ShiftedClock
-from bot.config import ConfigError, FlowSettings, Settings, load_settings
-from bot.reload import problem_lines, reload_from_signal, summary_lines
+from bot.core.clock import ShiftedClock, parse_since, parse_span
+from bot.core.config import (
+    ConfigError,
+    FlowSettings,
+    Settings,
+    WebhookOptions,
+    load_settings,
+)
+from bot.delivery.log_redaction import redact_token_in_logs
+from bot.staff.reload import problem_lines, reload_from_signal, summary_lines
 from flows.lint import lint
 from flows.loader import FlowError, load_flows
 from flows.model import Flow
@@ -24,9 +29,6 @@ from flows.preview import preview
 from flows.schema import json_schema
 from flows.types import Context
 from storage.db import Database, SchemaOutOfDate
-
-if TYPE_CHECKING:
-    from bot.webhook import WebhookOptions
 
 DEFAULT_CONFIG = "config.toml"
 CLOCK_OFFSET_ENV = "CHECKIN_CLOCK_OFFSET_SECONDS"
@@ -195,7 +197,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def _webhook_options(args: argparse.Namespace) -> WebhookOptions | str | None:
     """The --webhook options, None for polling, or what is wrong with them."""
-    from bot.webhook import WebhookOptions
 
     if not args.webhook:
         return None
@@ -221,7 +222,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _invite(args: argparse.Namespace) -> int:
-    from bot.invites import create_invite_link
+    from bot.staff.invites import create_invite_link
 
     settings = _settings(args)
     if settings.project(args.project) is None:
@@ -248,8 +249,8 @@ def _positive(text: str) -> int:
 def _partners_import(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bot.invites import bot_username
-    from bot.people_csv import import_partners
+    from bot.staff.invites import bot_username
+    from bot.staff.people_csv import import_partners
 
     settings = _settings(args)
     output = args.output or args.file.with_name(f"{args.file.stem}-links.csv")
@@ -267,7 +268,7 @@ def _partners_import(args: argparse.Namespace) -> int:
 def _partners_export(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bot.people_csv import export_partners
+    from bot.staff.people_csv import export_partners
 
     settings = _settings(args)
     if (unknown := _unknown_projects(args, settings)) is not None:
@@ -278,7 +279,7 @@ def _partners_export(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from bot.audit import audit_lines
+    from bot.staff.reports import audit_lines
 
     since = None
     if args.since:
@@ -317,7 +318,7 @@ def _unknown_project(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    from bot.flag_actions import render_digest_dry_run
+    from bot.staff.reports import render_digest_dry_run
 
     text, chart = render_digest_dry_run(_settings(args), args.facilitator)
     print(text)
@@ -330,7 +331,7 @@ def _digest(args: argparse.Namespace) -> int:
 
 
 def _flags(args: argparse.Namespace) -> int:
-    from bot.flag_actions import flags_csv, flags_table
+    from bot.staff.reports import flags_csv, flags_table
 
     settings = _settings(args)
     if (unknown := _unknown_projects(args, settings)) is not None:
@@ -347,7 +348,7 @@ def _flags(args: argparse.Namespace) -> int:
 
 
 def _activity_add(args: argparse.Namespace) -> int:
-    from bot.activities import record_activity
+    from bot.staff.activities import record_activity
 
     settings = _settings(args)
     if settings.project(args.project) is None:

@@ -14,13 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import flows
-from bot import callbacks
-from bot.clock import ShiftedClock
-from bot.config import ProjectSettings, Schedule, Settings
-from bot.invites import create_invite_link
+from bot.core import callbacks
+from bot.core.clock import ShiftedClock
+from bot.core.config import ProjectSettings, Schedule, Settings
+from bot.core.runtime import Runtime
 from bot.running import start_bot
-from bot.runtime import Runtime
 from bot.sandbox import Sandbox, SandboxClient
+from bot.staff.invites import create_invite_link
 from storage import checkins, people
 from storage.db import Database
 

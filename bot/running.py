@@ -9,24 +9,22 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.audit import redact_token_in_logs
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.flow_registry import FlowRegistry
-from bot.outbox import Outbox
-from bot.runtime import Runtime
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings, WebhookOptions
+from bot.core.flow_registry import FlowRegistry
+from bot.core.runtime import Runtime
+from bot.delivery.inbox import InboxWorker
+from bot.delivery.log_redaction import redact_token_in_logs
+from bot.delivery.outbox import Outbox
+from bot.delivery.webhook import WebhookServer
 from storage import projects
 from storage.db import Database
-
-if TYPE_CHECKING:
-    from bot.inbox import InboxWorker
-    from bot.webhook import WebhookOptions, WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +39,7 @@ class RunningBot:
     async def stop(self) -> None:
         """A graceful stop: confirm fetched updates, finish sends, close the database.
         Each step is bounded, so a stop (systemd's SIGTERM, a test's teardown) always ends;
-        what was cut short is safe to leave (see bot/outbox.py and bot/inbox.py)."""
+        what was cut short is safe to leave (see bot/delivery/outbox.py and bot/delivery/inbox.py)."""
         application = self.application
         if self.webhook is not None:  # stop taking updates, then finish the ones claimed
             await _bounded(self.webhook.stop(), "the webhook server")
@@ -121,9 +119,6 @@ async def start_bot(
 async def _serve_webhook(running: RunningBot, options: WebhookOptions) -> RunningBot:
     """Inbox worker, then the endpoint, then tell Telegram.  deleteWebhook is never
     called on stop: the other workers, or this one restarted, keep receiving."""
-    from bot.inbox import InboxWorker
-    from bot.webhook import WebhookServer
-
     running.inbox = InboxWorker(running.application, running.runtime)
     await running.inbox.start()
     running.webhook = WebhookServer(options, running.inbox)

@@ -159,10 +159,6 @@ def find_flags(
     return list(session.exec(query.order_by(col(Flag.opened_at), col(Flag.id))).all())
 
 
-def events_of(session: Session, flag_id: int) -> list[FlagEvent]:
-    return list(session.exec(select(FlagEvent).where(FlagEvent.flag_id == flag_id).order_by(col(FlagEvent.id))))
-
-
 def follow_ups_due(session: Session, person_ids: Iterable[int]) -> dict[int, list[Flag]]:
     """Resolved flags whose partner has not yet been asked whether the need is met, by partner."""
     ids = list(person_ids)

@@ -41,7 +41,7 @@ _STORE = {
 
 def store_many(session: Session, calls: list[tuple[int, int | None, dict[str, Any], datetime]]) -> list[bool]:
     """:func:`store` for each ``(update_id, chat_id, payload, now)``, in one statement:
-    the webhook requests that arrive together share a transaction (bot/inbox.py)."""
+    the webhook requests that arrive together share a transaction (bot/delivery/inbox.py)."""
     rows = [
         {"update_id": update_id, "chat_id": chat_id, "payload": payload, "status": "pending", "attempts": 0, "received_at": now}
         for update_id, chat_id, payload, now in calls

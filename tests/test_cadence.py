@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cadence import Preferences, after_quiet_hours, in_quiet_hours, next_due
-from bot.config import ConfigError, Schedule, load_settings
+from bot.core.cadence import Preferences, after_quiet_hours, in_quiet_hours, next_due
+from bot.core.config import ConfigError, Schedule, load_settings
 
 LONDON = "Europe/London"
 NEW_YORK = "America/New_York"

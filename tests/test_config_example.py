@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import load_settings
+from bot.core.config import load_settings
 from flows.loader import load_flows
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config.example.toml"

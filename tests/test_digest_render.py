@@ -8,12 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import callbacks
-from bot.config import Settings
-from bot.digest import FLAG_MARK, build_digest, next_slot, previous_slot, schedule_of
-from bot.flow_registry import FlowRegistry
-from bot.safety import matches_distress
+from bot.core import callbacks
+from bot.core.config import Settings
+from bot.core.flow_registry import FlowRegistry
+from bot.partners.safety import matches_distress
 from bot.sandbox import rules
+from bot.staff.digest import (
+    FLAG_MARK,
+    build_digest,
+    next_slot,
+    previous_slot,
+    schedule_of,
+)
 from storage import flags
 from storage.db import Database
 from storage.models import Answer, Membership, Person, Project

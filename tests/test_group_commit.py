@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import Session
 from telegram import Update
 
-from bot.clock import SystemClock
-from bot.group_commit import GroupCommitter
-from bot.inbox import InboxWorker, _by_chat
+from bot.core.clock import SystemClock
+from bot.delivery.group_commit import GroupCommitter
+from bot.delivery.inbox import InboxWorker, _by_chat
 from storage import inbox, outbox
 from storage.db import Database
 from storage.models import OutboxMessage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.lag import WINDOW_SECONDS, Lag
+from bot.core.lag import WINDOW_SECONDS, Lag
 
 
 def test_the_recent_wait_is_the_longest_lately_and_is_forgotten_two_windows_on() -> None:

@@ -7,8 +7,8 @@ from typing import cast
 
 import pytest
 
-from bot.runtime import Runtime
-from bot.scheduler import MAX_STEP, step_size
+from bot.core.runtime import Runtime
+from bot.jobs import MAX_STEP, step_size
 
 
 @pytest.mark.parametrize(

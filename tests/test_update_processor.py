@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.update_processor import ordering_key, payload_ordering_key
+from bot.delivery.update_processor import ordering_key, payload_ordering_key
 
 USER = {"id": 42, "is_bot": False, "first_name": "Sam"}
 CHAT = {"id": 4242, "type": "private"}

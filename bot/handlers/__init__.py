@@ -11,8 +11,8 @@ from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.conversation import Sender
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.core.sender import Sender
 
 log = logging.getLogger(__name__)
 

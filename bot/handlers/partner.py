@@ -6,28 +6,28 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import callbacks, forget, mydata, settings_chat
-from bot.conversation import handle_input, handle_text
+from bot import front_door
+from bot.core import callbacks
 from bot.handlers import acknowledge, run, run_answer, sender_of
-from bot.onboarding import handle_consent, handle_start
+from bot.partners import forget, mydata, onboarding, settings
 from flows.types import Input
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     code = context.args[0] if context.args else ""
-    await run(context, handle_start, update.update_id, sender_of(update), code)
+    await run(context, onboarding.handle_start, update.update_id, sender_of(update), code)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run(context, settings_chat.handle_help, update.update_id, sender_of(update))
+    await run(context, settings.handle_help, update.update_id, sender_of(update))
 
 
-async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run(context, settings_chat.handle_settings, update.update_id, sender_of(update), list(context.args or []))
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, settings.handle_settings, update.update_id, sender_of(update), list(context.args or []))
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run(context, settings_chat.handle_settings, update.update_id, sender_of(update), ["language"])
+    await run(context, settings.handle_settings, update.update_id, sender_of(update), ["language"])
 
 
 async def settings_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,7 +35,7 @@ async def settings_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert query is not None and query.data is not None
     await acknowledge(query)
     message_id = query.message.message_id if query.message else None
-    await run(context, settings_chat.handle_tap, update.update_id, sender_of(update), query.data, message_id)
+    await run(context, settings.handle_tap, update.update_id, sender_of(update), query.data, message_id)
 
 
 async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -57,7 +57,7 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     await acknowledge(query)
-    await run(context, handle_consent, update.update_id, sender_of(update), query.data == callbacks.CONSENT_YES)
+    await run(context, onboarding.handle_consent, update.update_id, sender_of(update), query.data == callbacks.CONSENT_YES)
 
 
 async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -69,16 +69,16 @@ async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     message_id = query.message.message_id if query.message else None
     inp = Input.tapped(tap.step_id, tap.value)
-    await run_answer(context, handle_input, update.update_id, sender_of(update), inp, tap.checkin_id, message_id)
+    await run_answer(context, front_door.receive, update.update_id, sender_of(update), inp, tap.checkin_id, message_id)
 
 
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
     if update.message is not None:  # an edit is dated when first sent: its wait would read long
         context.bot_data["runtime"].lag.note_sent(update.message.date)
-    await run_answer(context, handle_text, update.update_id, sender_of(update), update.effective_message.text or "")
+    await run_answer(context, front_door.receive_text, update.update_id, sender_of(update), update.effective_message.text or "")
 
 
 async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A sticker, photo or voice note: the engine answers with a gentle re-ask."""
-    await run_answer(context, handle_input, update.update_id, sender_of(update), Input.other())
+    await run_answer(context, front_door.receive, update.update_id, sender_of(update), Input.other())

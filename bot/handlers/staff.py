@@ -1,14 +1,14 @@
 """What staff send: /reload, /invite and /projects for coordinators, /partners
-for facilitators.  Each feature checks role and project itself (bot.roles)."""
+for facilitators.  Each feature checks role and project itself (bot.core.roles)."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import invites, staff_views
 from bot.handlers import acknowledge, run, sender_of
-from bot.reload import handle_reload
+from bot.staff import invites, views
+from bot.staff.reload import handle_reload
 
 
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -28,16 +28,16 @@ async def invite_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def partners(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run(context, staff_views.handle_partners, update.update_id, sender_of(update))
+    await run(context, views.handle_partners, update.update_id, sender_of(update))
 
 
 async def projects(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run(context, staff_views.handle_projects, update.update_id, sender_of(update))
+    await run(context, views.handle_projects, update.update_id, sender_of(update))
 
 
 async def flags_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run(context, staff_views.handle_flags, update.update_id, sender_of(update))
+    await run(context, views.handle_flags, update.update_id, sender_of(update))
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run(context, staff_views.handle_digest, update.update_id, sender_of(update))
+    await run(context, views.handle_digest, update.update_id, sender_of(update))

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.clock import ShiftedClock
-from bot.config import Settings
+from bot.core.clock import ShiftedClock
+from bot.core.config import Settings
 from bot.running import RunningBot, start_bot
 from bot.sandbox import Sandbox, SandboxClient
 from storage import invites

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot import callbacks
+from bot.core import callbacks
 from storage import flags
 from storage.models import Answer, Checkin, Flag, FlagEvidence, Person
 from tests.e2e.conftest import Harness

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import texts
+from bot.core import texts
 from storage.models import Checkin, Person
 from tests.e2e.conftest import Harness
 

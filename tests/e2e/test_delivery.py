@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot import outbox as outbox_module
+from bot.delivery import outbox as outbox_module
 from storage.models import Checkin, Lease, OutboxMessage, Person
 from tests.e2e.conftest import Harness, eventually
 

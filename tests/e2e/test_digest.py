@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.config import DAYS
-from bot.digest import digest_for
+from bot.core.config import DAYS
+from bot.staff.digest import digest_for
 from storage.models import Answer, Flag, Membership, Person
 from tests.e2e.conftest import PROJECT, Harness
 

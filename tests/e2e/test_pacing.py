@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot import texts
-from bot.clock import ShiftedClock
+from bot.core import texts
+from bot.core.clock import ShiftedClock
 from bot.sandbox import Sandbox
 from storage.db import Database
 from storage.models import Checkin, Flag

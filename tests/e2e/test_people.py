@@ -14,11 +14,11 @@ import pytest
 from rich.console import Console
 from sqlmodel import select
 
-from bot import flood
-from bot.clock import ShiftedClock
-from bot.config import ProjectSettings, Schedule
-from bot.people_csv import import_partners
+from bot.core.clock import ShiftedClock
+from bot.core.config import ProjectSettings, Schedule
+from bot.handlers import flood
 from bot.sandbox import Sandbox
+from bot.staff.people_csv import import_partners
 from storage import invites
 from storage.db import Database
 from storage.models import (

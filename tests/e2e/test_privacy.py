@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.audit import RedactToken
+from bot.delivery.log_redaction import RedactToken
 from storage.models import (
     Answer,
     AuditEvent,

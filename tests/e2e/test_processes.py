@@ -26,7 +26,7 @@ from bench.seed import (
     seed_partners,
     write_toml,
 )
-from bot.outbox import MAX_IN_FLIGHT_PAID, SENDING_LEASE
+from bot.delivery.outbox import MAX_IN_FLIGHT_PAID, SENDING_LEASE
 from bot.sandbox import Sandbox
 from storage.db import Database
 from storage.models import Checkin, OutboxMessage

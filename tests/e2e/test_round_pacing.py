@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from bench.seed import sandbox_partners, seed_partners
-from bot import scheduler
-from bot.runtime import Runtime
+from bot import jobs
+from bot.core.runtime import Runtime
 from tests.e2e.conftest import Harness, eventually
 from tests.e2e.test_controls import next_due
 
@@ -44,7 +44,7 @@ async def test_a_step_that_fails_ends_the_round_and_the_next_tick_opens_it_again
     rig = harness
     sam, welcome = await rig.join("Sam")
     failures = []
-    keeping_up = scheduler.keeping_up
+    keeping_up = jobs.keeping_up
 
     def fails_once(rt: Runtime) -> bool:
         if not failures:
@@ -52,7 +52,7 @@ async def test_a_step_that_fails_ends_the_round_and_the_next_tick_opens_it_again
             raise OSError("the database went away for a moment")
         return keeping_up(rt)
 
-    monkeypatch.setattr(scheduler, "keeping_up", fails_once)
+    monkeypatch.setattr(jobs, "keeping_up", fails_once)
     rig.clock.advance_to(next_due(rig) + timedelta(seconds=1))  # to the moment it comes due: a day late would be missed, not sent
     question = await rig.next_question(sam, welcome)
     assert failures, "the step never failed: the test tested nothing"

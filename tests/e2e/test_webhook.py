@@ -25,12 +25,12 @@ from bench.seed import (
     seed_partners,
     write_toml,
 )
-from bot.clock import ShiftedClock
-from bot.config import Settings
-from bot.inbox import LEASE
+from bot.core.clock import ShiftedClock
+from bot.core.config import Settings, WebhookOptions
+from bot.delivery.inbox import LEASE
+from bot.delivery.webhook import SECRET_HEADER
 from bot.running import start_bot
 from bot.sandbox import Sandbox
-from bot.webhook import SECRET_HEADER, WebhookOptions
 from storage import inbox
 from storage.db import Database
 from storage.models import Answer, InboxUpdate, ProcessedUpdate

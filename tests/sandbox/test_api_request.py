@@ -1,4 +1,4 @@
-"""PTB's Bot over bot/api_request.py against the sandbox: the same answers and
+"""PTB's Bot over bot/delivery/api_request.py against the sandbox: the same answers and
 errors as with PTB's own httpx layer, and connect-or-pool timeouts told apart from
 read timeouts (the outbox retries only the first kind)."""
 
@@ -17,7 +17,7 @@ import trustme
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.api_request import ApiRequest, never_sent
+from bot.delivery.api_request import ApiRequest, never_sent
 from bot.sandbox import Sandbox, SandboxClient
 
 

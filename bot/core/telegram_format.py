@@ -1,0 +1,74 @@
+"""Turning engine prompts into Telegram HTML payloads.  Every text that came from
+a flow or a person is escaped here, before it can reach Telegram."""
+
+from __future__ import annotations
+
+import re
+from html import escape, unescape
+from typing import Any
+
+from bot.core import callbacks
+from flows.types import MESSAGE_MAX_CHARS, Prompt
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def text_payload(html_text: str, buttons: list[list[tuple[str, str]]] | None = None) -> dict[str, Any]:
+    """A sendMessage payload; ``html_text`` must already be safe HTML."""
+    payload: dict[str, Any] = {"text": html_text, "parse_mode": "HTML"}
+    if buttons:
+        payload["buttons"] = [[[label, data] for label, data in row] for row in buttons]
+    return payload
+
+
+def plain(text: str, buttons: list[list[tuple[str, str]]] | None = None, **values: str) -> dict[str, Any]:
+    """A fixed or configured text with ``{name}`` placeholders filled in, all escaped.
+    (Plain replacement, not str.format, so a stray brace in a config text is harmless.)"""
+    html_text = escape(text, quote=False)
+    for name, value in values.items():
+        html_text = html_text.replace("{" + name + "}", escape(value, quote=False))
+    return text_payload(html_text, buttons)
+
+
+def prompt_payload(prompt: Prompt, checkin_id: int, plain_text: bool = False) -> dict[str, Any]:
+    """``plain_text`` (an access need): no keyboard; the options are numbered in
+    the text and typing the number works like a tap (see bot.partners.conversation)."""
+    if plain_text and prompt.buttons:
+        return text_payload(escape(prompt.text + "\n\n" + typeable_options(prompt), quote=False))
+    rows = [
+        [(button.label, callbacks.answer_data(checkin_id, prompt.step_id or "", button.value)) for button in row]
+        for row in prompt.buttons
+    ]
+    return text_payload(escape(prompt.text, quote=False), rows)
+
+
+def typeable_options(prompt: Prompt) -> str:
+    """Numbered options, or for a scale the numbers to type."""
+    flat = [button for row in prompt.buttons for button in row]
+    scale = [button.label for button in flat if button.label.isdigit()]
+    if scale:
+        extra = " Or type skip." if len(scale) < len(flat) else ""
+        return f"Type a number from {scale[0]} to {scale[-1]}.{extra}"
+    return "\n".join(f"{number}. {button.label}" for number, button in enumerate(flat, 1)) + "\nType the number of your answer."
+
+
+def split_html(html_text: str, limit: int = MESSAGE_MAX_CHARS) -> list[str]:
+    """Split a long message at blank lines (item boundaries), never inside a tag.
+
+    Templates keep every tag within one item, so each piece stays valid HTML.
+    Lengths are counted on the visible text, as Telegram counts them."""
+    pieces: list[str] = []
+    current = ""
+    for block in html_text.strip().split("\n\n"):
+        candidate = f"{current}\n\n{block}" if current else block
+        if current and visible_length(candidate) > limit:
+            pieces.append(current)
+            candidate = block
+        current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def visible_length(html_text: str) -> int:
+    return len(unescape(_TAG.sub("", html_text)))

@@ -1,0 +1,145 @@
+"""Fixed texts the bot says, apart from logic.  Plain, warm and short.
+
+Placeholders are filled with ``str.format`` after the values are HTML-escaped."""
+
+NOT_JOINED = (
+    "Hello! I'm the check-in bot for co-production projects. "
+    "To join, please use the invite link your project sent you."
+)
+INVITE_NOT_VALID = (
+    "Sorry, that invite link doesn't work any more. It may have been used already or expired. "
+    "Please ask the person who sent it for a new one."
+)
+CONSENT_ACCEPT_BUTTON = "Yes, that's OK"
+CONSENT_DECLINE_BUTTON = "No thanks"
+CONSENT_ACCEPTED = (
+    "Thank you, {first_name}. You're in. I'll check in with you now and then; "
+    "you can always answer in your own time. Send /help to see what I can do."
+)
+CONSENT_DECLINED = (
+    "That's completely fine. I haven't kept anything about you. "
+    "If you change your mind, just use your invite link again."
+)
+NO_CHECKIN_NOW = "Thanks for your message. There's no check-in open right now. Send /help to see what I can do."
+ALREADY_DONE = "That's already been sorted. Thank you!"
+STAFF_WELCOME = "Hello {first_name}. You're set up as {role} for: {projects}. I'll send you alerts here."
+HELP = (
+    "I check in with you now and then about how the project is going for you: "
+    "payment, expenses, support, and whether your ideas make a difference.\n\n"
+    "In a check-in you can tap a button or type your answer. You can also type:\n"
+    "• skip — to skip a question that allows it\n"
+    "• pause — to stop this check-in for now\n"
+    "• help — to see this message\n\n"
+    "Commands:\n"
+    "/help — this message\n"
+    "/pause — no check-ins until you send /resume\n"
+    "/resume — start check-ins again\n"
+    "/away and the day you're back (year-month-day) — no check-ins until then\n"
+    "/snooze — not now: ask me again later\n"
+    "/settings — when I message you, your time zone, language and what helps you\n"
+    "/language — the language I use\n"
+    "/mydata — see everything I keep about you, with a file of all of it\n"
+    "/forget — leave, and I delete what I keep about you"
+)
+STAFF_HELP = (
+    "For staff:\n"
+    "/flags — open needs in your projects\n"
+    "/digest — a summary now\n"
+    "/partners — your projects' partners and when they last answered"
+)
+COORDINATOR_HELP = (
+    "For coordinators:\n"
+    "/invite — a new invite link (add facilitator for a staff link)\n"
+    "/projects — your projects at a glance\n"
+    "/reload — load changed question flows"
+)
+PAUSED = (
+    "Paused. I won't send any check-ins until you send /resume. "
+    "There's nothing you need to do. Take care of yourself."
+)
+RESUMED = "Welcome back, {first_name}. Check-ins are on again. Thank you for being here."
+AWAY = "Thanks for letting me know. I won't send any check-ins until {date}. Take care while you're away."
+AWAY_EXAMPLE = "Please tell me the day you're back, like this: /away {example}"
+SNOOZED_TODAY = "Of course. I'll ask again later today, at {time}."
+SNOOZED_TOMORROW = "Of course. I'll ask again tomorrow at {time}."
+SNOOZE_PART_WAY = "Your answers so far are saved. Carry on whenever you're ready, or type pause to leave this check-in for now."
+NOTHING_TO_SNOOZE = "There's no check-in waiting right now, so nothing to snooze. Enjoy your day."
+REMINDER = "Just a gentle reminder: this check-in is still here whenever you're ready. No rush, and you can type pause to leave it."
+FACILITATOR_SLOWED = (
+    "{first_name} hasn't answered their last two check-ins for {project_name}. "
+    "I'll check in with them half as often until they reply. They may simply be busy; "
+    "you might like to say hello."
+)
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Your answers so far are safe. Please try again in a moment."
+RELOAD_NOT_ALLOWED = "Sorry, that's not something I can do for you. Send /help to see what I can do."
+RELOADED = "Flows reloaded. New check-ins use these versions; check-ins already started finish on theirs."
+RELOAD_REFUSED = (
+    "I haven't changed anything: check-ins keep using the flows from before. "
+    "Please fix these problems and send /reload again."
+)
+NOT_ALLOWED = RELOAD_NOT_ALLOWED
+CONSENT_AGAIN = "I've changed how I look after what you tell me. Please read it below. Check-ins wait until you say it's OK."
+CONSENT_AGAIN_DECLINED = (
+    "That's fine. I won't send check-ins or keep anything new. "
+    "Send /start to read it again, or /forget if you'd like me to delete what I have."
+)
+MYDATA_FILE_CAPTION = "Everything I keep about you, in one file."
+FORGET_CONFIRM = (
+    "Do you want to leave? I'll delete your name, your settings and your answers, "
+    "and tell the team that a partner has left, without saying who or why. "
+    "Anonymous answers stay, because nothing links them to you. This can't be undone."
+)
+FORGET_YES_BUTTON = "Yes, delete it all"
+FORGET_NO_BUTTON = "No, keep me in"
+FORGOTTEN = (
+    "Done. I've deleted what I kept about you. Thank you for everything you gave. "
+    "If you ever want to come back, a new invite link starts afresh."
+)
+FORGET_KEPT = "Good. Nothing has changed. I'm glad you're staying."
+PARTNER_LEFT = "A partner has left {project_name} and asked me to delete their data. Any open needs they had are now closed."
+FLOODED = (
+    "You've sent me a lot of messages very quickly, so I'm taking a one-minute break. "
+    "Anything you send in that minute I won't see, so please send it again after."
+)
+INVITE_WHICH_PROJECT = "Which project is the invite for?"
+INVITE_LINK = "Here's an invite link for {project_name} ({role}). It works once and expires on {expires}:\n{link}"
+NO_PARTNERS = "There are no partners in your projects yet."
+SETTINGS_MENU = "Your settings. Tap one to change it:\n\n{summary}"
+SETTINGS_PICK = "{question}\nTap an option. For several choices, tap each, then Done."
+SETTINGS_SAVED = "Saved. Thank you.\n\n{summary}"
+SETTINGS_TIMEZONE = "To change your time zone, send /settings timezone and your town or city, for example: /settings timezone London"
+SETTINGS_TIMEZONE_UNKNOWN = "Sorry, I don't know that place. Try a big city near you, or a name like Europe/London."
+SETTINGS_DONE_BUTTON = "Done"
+SETTINGS_BACK_BUTTON = "Back"
+
+# -- flags, digests and closing the loop (bot/staff/flags.py, bot/staff/ideas.py) --
+FLAG_NOT_YOURS = "Sorry, only the facilitators of that project can change this. Nothing has been changed."
+FLAG_GONE = "That one has been dealt with already. Thank you."
+FLAG_ACKNOWLEDGED = "Thanks. #{flag_id} is acknowledged: the others can see you've got it."
+ASK_RESOLVE_NOTE = (
+    "What should I tell {first_name} about #{flag_id}? A sentence or two in plain words, "
+    "as you'd say it to them. I'll send it as it is. (Type cancel to stop.)"
+)
+ASK_WONT_FIX_REASON = (
+    "Why can't this be done? A sentence in plain words: {first_name} will see it, "
+    "so they know they were heard. (Type cancel to stop.)"
+)
+PROMPT_CANCELLED = "OK, nothing changed."
+FLAG_RESOLVED = "Done. #{flag_id} is resolved and I've passed your note to {first_name}."
+FLAG_WONT_FIX = "Done. #{flag_id} is closed, and I've told {first_name} why."
+YOU_SAID_WE_DID = "You told us about something you needed ({need}). Here's what {project_name} has done:\n\n{note}\n\nThank you for speaking up. It makes a difference."
+WE_CANNOT = "You told us about something you needed ({need}). I'm sorry: {project_name} can't do this right now. Here's why:\n\n{note}\n\nThank you for telling us. You can always raise it again."
+FOLLOW_UP_QUESTION = "Before we start: you told us about something you needed ({need}), and the team said it's been sorted. Is it sorted for you now?"
+FOLLOW_UP_YES = "Yes, it's sorted"
+FOLLOW_UP_NO = "No, not yet"
+FOLLOW_UP_MET = "That's good to hear. Thank you for letting us know."
+FOLLOW_UP_NOT_MET = "I'm sorry it's still not right. I've told the team again, and someone will get back to you."
+ESCALATED_HEADER = "These needs have waited longer than they should for someone to pick them up:"
+IDEA_ASK = "I'd love to hear it. Type your idea or suggestion in your next message."
+IDEA_THANKS = "Thank you, {first_name}. I've passed your idea to the team, and I'll let you know what comes of it."
+IDEA_NOT_A_PARTNER = "Ideas come from partners of a project. If you're a partner, please use your invite link first."
+ASK_IDEA_NOTE = "What happened with idea #{idea_id}? A sentence in plain words: {first_name} will see it. (Type cancel to stop.)"
+IDEA_RECORDED = "Thank you. I'll tell {first_name} in their monthly summary."
+IDEA_SUMMARY_HEADER = "Here's what came of your ideas this month, {first_name}:"
+
+NO_OPEN_FLAGS = "No open needs in your projects right now."

@@ -1,0 +1,141 @@
+"""The inbox worker: feeds stored webhook updates to the Application, one chat at
+a time in update order, many chats at once.
+
+Rows are claimed from the database rather than handed over in memory, so
+several `checkin run --webhook` processes share the work, and an update whose
+process died is picked up by whichever process claims it after the lease.  The
+inbox's own writes (storing an update, settling a chat's) are group-committed:
+one transaction for whatever arrived together, not three per update."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.core.runtime import Runtime
+from bot.delivery.group_commit import GroupCommitter
+from storage import inbox
+from storage.models import InboxUpdate
+
+log = logging.getLogger(__name__)
+
+#: a row left ``processing`` this long belongs to a dead process and is claimed again
+LEASE = timedelta(minutes=2)
+#: chats handled at once by one process; the database work runs in threads anyway
+MAX_CHATS = 64
+CLAIM_BATCH = 200
+#: an update that failed (or killed its process) this many times is set aside as ``failed``
+MAX_ATTEMPTS = 5
+#: how often to look for rows stored by other processes or left by dead ones
+IDLE_POLL_SECONDS = 0.5
+KEEP_DONE = timedelta(days=1)
+
+
+class InboxWorker:
+    def __init__(self, application: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+        self.application = application
+        self.rt = rt
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._chats: set[asyncio.Task[None]] = set()
+        self._writes = GroupCommitter(rt.db, batched={inbox.store: inbox.store_many, inbox.finish: inbox.finish_many})
+
+    async def receive(self, update_id: int, chat_id: int | None, payload: dict[str, Any]) -> bool:
+        """Store an update durably (False for a redelivery) and claim it now rather than at the next poll."""
+        stored: bool = await self._writes.run(inbox.store, update_id, chat_id, payload, self.rt.clock.now())
+        self._wake.set()
+        return stored
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="inbox")
+
+    async def stop(self) -> None:
+        """Claim nothing more and finish the chats under way (their rows become done)."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        if self._chats:
+            await asyncio.gather(*self._chats, return_exceptions=True)
+        await self._writes.stop()
+
+    async def _run(self) -> None:
+        purged_at = self.rt.clock.now() - KEEP_DONE
+        while not self._stopping:
+            self._wake.clear()
+            claimed: list[InboxUpdate] = []
+            room = MAX_CHATS - len(self._chats)
+            if room > 0:
+                try:
+                    claimed = await asyncio.to_thread(self._claim, min(CLAIM_BATCH, room * 4))
+                except Exception:
+                    log.exception("could not claim inbox updates; retrying")
+            for chat_rows in _by_chat(claimed):
+                task = asyncio.create_task(self._process_chat(chat_rows))
+                self._chats.add(task)
+                task.add_done_callback(self._chat_done)
+            if claimed:
+                continue
+            if self.rt.clock.now() - purged_at > timedelta(hours=1):
+                purged_at = self.rt.clock.now()
+                await asyncio.to_thread(self._purge)
+            try:
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    def _chat_done(self, task: asyncio.Task[None]) -> None:
+        self._chats.discard(task)
+        self._wake.set()  # room for another chat, and its rows may have followers
+
+    def _claim(self, limit: int) -> list[InboxUpdate]:
+        with self.rt.db.session() as session:
+            return inbox.claim(session, self.rt.clock.now(), LEASE, limit)
+
+    def _purge(self) -> None:
+        with self.rt.db.session() as session:
+            inbox.purge_done(session, self.rt.clock.now() - KEEP_DONE)
+
+    async def _process_chat(self, rows: list[InboxUpdate]) -> None:
+        """One chat's claimed updates, in order; settled together when all are handled."""
+        done: list[int] = []
+        failed: list[int] = []
+        for row in rows:
+            if row.attempts > MAX_ATTEMPTS:
+                log.error("update %s failed %d times; setting it aside", row.update_id, row.attempts - 1)
+                failed.append(row.update_id)
+                continue
+            try:
+                update = Update.de_json(row.payload, self.application.bot)
+                # handler errors reach the error handler inside; the processed-update
+                # table makes a repeat after a crash harmless
+                await self.application.process_update(update)
+                done.append(row.update_id)
+            except Exception:
+                log.exception("update %s could not be processed", row.update_id)
+                failed.append(row.update_id)
+        claimed_at = rows[0].claimed_at
+        assert claimed_at is not None
+        if done:
+            await self._writes.run(inbox.finish, done, claimed_at, "done")
+        if failed:
+            await self._writes.run(inbox.finish, failed, claimed_at, "failed")
+
+
+def _by_chat(rows: list[InboxUpdate]) -> list[list[InboxUpdate]]:
+    """Rows grouped by chat, each group in update order (rows without a chat alone)."""
+    groups: dict[int | None, list[InboxUpdate]] = defaultdict(list)
+    single: list[list[InboxUpdate]] = []
+    for row in rows:
+        if row.chat_id is None:
+            single.append([row])
+        else:
+            groups[row.chat_id].append(row)
+    return [*groups.values(), *single]

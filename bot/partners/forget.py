@@ -1,0 +1,60 @@
+"""/forget: a partner leaves and their personal data goes with them.
+
+Asked once with buttons, because it cannot be undone.  Anonymous answers stay
+(nothing links them to anyone); flags stay for the project's records without
+the partner or their words; facilitators hear that a partner left, not who."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.core import texts
+from bot.core.replies import say
+from bot.core.runtime import Runtime
+from bot.core.sender import Sender
+from bot.core.telegram_format import plain
+from bot.core.unit import once_per_update
+from storage import audit, outbox, people, projects
+
+log = logging.getLogger(__name__)
+
+CONFIRM = "forget:yes"
+CANCEL = "forget:no"
+
+
+@once_per_update
+def ask(rt: Runtime, session: Session, now: datetime, sender: Sender) -> None:
+    if people.person_by_telegram_id(session, sender.telegram_user_id) is None:
+        say(session, sender.chat_id, now, texts.NOT_JOINED)
+        return
+    buttons = [[(texts.FORGET_YES_BUTTON, CONFIRM), (texts.FORGET_NO_BUTTON, CANCEL)]]
+    say(session, sender.chat_id, now, texts.FORGET_CONFIRM, buttons)
+
+
+@once_per_update
+def decide(rt: Runtime, session: Session, now: datetime, sender: Sender, confirmed: bool) -> None:
+    person = people.person_by_telegram_id(session, sender.telegram_user_id)
+    if person is None:
+        say(session, sender.chat_id, now, texts.NOT_JOINED)
+        return
+    if not confirmed:
+        say(session, sender.chat_id, now, texts.FORGET_KEPT)
+        return
+    project_ids = [m.project_id for m in projects.memberships_of(session, person.id, "partner")]  # type: ignore[arg-type]
+    staff = {
+        project_id: [p for p in projects.people_with_role(session, project_id, "facilitator") if p.id != person.id]
+        for project_id in project_ids
+    }
+    people.erase_person(session, person, [p.chat_id for group in staff.values() for p in group], now)
+    audit.forget_actor(session, sender.telegram_user_id)
+    for project_id in project_ids:
+        audit.record(session, "erasure", now, project_id=project_id, detail="a partner left and their data was deleted")
+        project = rt.settings.project(project_id)
+        for facilitator in staff[project_id]:
+            message = plain(texts.PARTNER_LEFT, project_name=project.name if project else project_id)
+            outbox.enqueue(session, facilitator.chat_id, "sendMessage", message, now)
+    say(session, sender.chat_id, now, texts.FORGOTTEN)
+    log.info("a partner erased their data (%d project(s))", len(project_ids))

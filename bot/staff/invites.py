@@ -1,0 +1,114 @@
+"""Invite links: a code in the database and the t.me deep link that carries it.
+
+Made by `checkin invite` or by a coordinator's /invite in chat, for their own
+projects only.  Codes are random (72 bits), single-use by default and expire."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.core import roles, texts
+from bot.core.clock import SystemClock
+from bot.core.config import Settings
+from bot.core.replies import say
+from bot.core.runtime import Runtime
+from bot.core.sender import Sender
+from bot.core.telegram_format import plain
+from bot.core.unit import once_per_update
+from storage import audit, invites, outbox, projects
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+#: how long an invite made in chat stays valid
+CHAT_INVITE_VALID_FOR = timedelta(days=7)
+CALLBACK_PREFIX = "inv:"
+ROLE_CODES = {"p": "partner", "f": "facilitator"}
+
+
+def link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+async def create_invite_link(
+    settings: Settings, project_id: str, role: str, valid_for: timedelta, uses: int = 1
+) -> tuple[str, str]:
+    db = Database(settings.storage.url)
+    db.check_schema()
+    project = settings.project(project_id)
+    assert project is not None
+    with db.session() as session:
+        projects.sync_project(session, project.id, project.name, project.timezone)
+        code = invites.create_invite(session, project_id, role, SystemClock().now(), valid_for, uses).code
+        audit.record(session, "invite", SystemClock().now(), project_id=project_id, detail=f"{role}, {uses} use(s), from the command line")
+    db.dispose()
+    return link(await bot_username(settings), code), code
+
+
+@once_per_update
+def handle_invite(rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, role_word: str) -> None:
+    """/invite [facilitator]: one project makes the link at once; several ask which, with buttons."""
+    role = "facilitator" if role_word.strip().lower() == "facilitator" else "partner"
+    project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "coordinator")
+    if not project_ids:
+        roles.refuse(session, sender, "/invite", now)
+        return
+    if len(project_ids) == 1:
+        _send_link(session, rt, sender, bot_username, project_ids[0], role)
+        return
+    code = role[0]
+    buttons = [
+        [(rt.settings.project(pid).name, f"{CALLBACK_PREFIX}{code}:{_index(rt, pid)}")]  # type: ignore[union-attr]
+        for pid in project_ids
+    ]
+    say(session, sender.chat_id, now, texts.INVITE_WHICH_PROJECT, buttons)
+
+
+@once_per_update
+def handle_invite_choice(rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, data: str) -> None:
+    """A tap on a project button; the role is checked again (a button outlives rights)."""
+    role_code, _, index = data.removeprefix(CALLBACK_PREFIX).partition(":")
+    allowed = roles.projects_for(session, rt, sender.telegram_user_id, "coordinator")
+    project_id = rt.settings.projects[int(index)].id if index.isdigit() and int(index) < len(rt.settings.projects) else None
+    if project_id not in allowed or role_code not in ROLE_CODES:
+        roles.refuse(session, sender, "/invite", now, project_id)
+        return
+    _send_link(session, rt, sender, bot_username, project_id, ROLE_CODES[role_code])  # type: ignore[arg-type]
+
+
+def _index(rt: Runtime, project_id: str) -> int:
+    """Buttons carry the project's place in the config: ids may be too long for callback data."""
+    return next(i for i, p in enumerate(rt.settings.projects) if p.id == project_id)
+
+
+def _send_link(session: Session, rt: Runtime, sender: Sender, bot_username: str, project_id: str, role: str) -> None:
+    now = rt.clock.now()
+    invite = invites.create_invite(session, project_id, role, now, CHAT_INVITE_VALID_FOR)
+    audit.record(session, "invite", now, actor=sender.telegram_user_id, project_id=project_id, detail=f"{role}, 1 use, in chat")
+    project = rt.settings.project(project_id)
+    message = plain(
+        texts.INVITE_LINK,
+        project_name=project.name if project else project_id,
+        role=role,
+        expires=f"{invite.expires_at:%-d %B %Y}",
+        link=link(bot_username, invite.code),
+    )
+    outbox.enqueue(session, sender.chat_id, "sendMessage", message, now)
+
+
+async def bot_username(settings: Settings) -> str:
+    """Ask Telegram (or the configured Bot API server) for the bot's username."""
+    if not settings.token:
+        return "YOUR_BOT"
+    kwargs = {"base_url": settings.telegram.base_url} if settings.telegram.base_url else {}
+    try:
+        async with Bot(settings.token, **kwargs) as bot:
+            return bot.username
+    except TelegramError as error:
+        log.warning("could not ask Telegram for the bot's name (%s); fill it into the link yourself", type(error).__name__)
+        return "YOUR_BOT"
