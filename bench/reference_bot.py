@@ -59,7 +59,11 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     application = (
-        ApplicationBuilder().token(args.token).base_url(args.base_url).persistence(PicklePersistence(args.persistence)).build()
+        ApplicationBuilder()
+        .token(args.token)
+        .base_url(args.base_url)
+        .persistence(PicklePersistence(args.persistence))
+        .build()
     )
     text = filters.TEXT & ~filters.COMMAND
     application.add_handler(

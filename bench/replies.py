@@ -58,7 +58,8 @@ version = "1"
 intro = "Hi, it's the check-in bot. Five quick questions."
 outro = "Thank you. Take good care of yourself."
 ''' + "".join(
-    f'\n[[steps]]\nid = "q{n}"\nkind = "text"\ntext = "Question {n} of {QUESTIONS}: how has it been?"\n' for n in range(1, QUESTIONS + 1)
+    f'\n[[steps]]\nid = "q{n}"\nkind = "text"\ntext = "Question {n} of {QUESTIONS}: how has it been?"\n'
+    for n in range(1, QUESTIONS + 1)
 )
 OUTRO = "Thank you. Take good care of yourself."
 
@@ -124,11 +125,24 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _start_bots(args: argparse.Namespace, sandbox: Sandbox, workdir: Path, url: str) -> list[asyncio.subprocess.Process]:
+async def _start_bots(
+    args: argparse.Namespace, sandbox: Sandbox, workdir: Path, url: str
+) -> list[asyncio.subprocess.Process]:
     env = {**os.environ, "CHECKIN_LOG_LEVEL": "WARNING", "TELEGRAM_WEBHOOK_SECRET": SECRET}
     if args.bot == "reference":
-        command = ["-m", "bench.reference_bot", "--token", sandbox.token, "--base-url", sandbox.base_url, "--persistence", str(workdir / "reference.pickle")]
-        return [await asyncio.create_subprocess_exec(sys.executable, *command, env=env, stdin=asyncio.subprocess.DEVNULL)]
+        command = [
+            "-m",
+            "bench.reference_bot",
+            "--token",
+            sandbox.token,
+            "--base-url",
+            sandbox.base_url,
+            "--persistence",
+            str(workdir / "reference.pickle"),
+        ]
+        return [
+            await asyncio.create_subprocess_exec(sys.executable, *command, env=env, stdin=asyncio.subprocess.DEVNULL)
+        ]
     flows = workdir / "flows"
     flows.mkdir()
     (flows / f"{FLOW_ID}.toml").write_text(FLOW, encoding="utf-8")
@@ -143,7 +157,9 @@ async def _start_bots(args: argparse.Namespace, sandbox: Sandbox, workdir: Path,
         command += ["--webhook", "--listen", f"127.0.0.1:{port}", "--url", f"http://127.0.0.1:{port}/telegram"]
     bots = []
     for _ in range(args.workers):
-        bots.append(await asyncio.create_subprocess_exec(sys.executable, *command, env=env, stdin=asyncio.subprocess.DEVNULL))
+        bots.append(
+            await asyncio.create_subprocess_exec(sys.executable, *command, env=env, stdin=asyncio.subprocess.DEVNULL)
+        )
         await asyncio.sleep(2.0)  # let the first create what all share (flow versions) before the next starts
     return bots
 
@@ -267,22 +283,31 @@ def report(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.replies", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.replies", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--partners", type=int, default=1000)
     parser.add_argument("--bot", choices=["checkin", "reference"], default="checkin")
     parser.add_argument("--db", help="a PostgreSQL server URL to create a fresh database on (default: a SQLite file)")
     parser.add_argument("--webhook", action="store_true", help="webhook mode (default: long polling)")
     parser.add_argument("--workers", type=int, default=1, help="webhook worker processes on one address")
     parser.add_argument(
-        "--unpaced", action="store_true",
+        "--unpaced",
+        action="store_true",
         help="lift this bot's own copy of Telegram's limits (1,000 messages/s paid, about 1/s per chat), as the reference has none",
     )
-    parser.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds (reports what completed)")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="give up after this many seconds (reports what completed)"
+    )
     parser.add_argument("--json", type=Path, help="append the figures as one JSON line to this file")
-    parser.add_argument("--report", type=Path, metavar="JSONL", help="print the table and plot of earlier runs (a --json file) and exit")
+    parser.add_argument(
+        "--report", type=Path, metavar="JSONL", help="print the table and plot of earlier runs (a --json file) and exit"
+    )
     args = parser.parse_args()
     if args.report:
-        print(report([json.loads(line) for line in args.report.read_text(encoding="utf-8").splitlines() if line.strip()]))
+        print(
+            report([json.loads(line) for line in args.report.read_text(encoding="utf-8").splitlines() if line.strip()])
+        )
         return
     if args.workers > 1 and not args.webhook:
         parser.error("only one process may poll a token: --workers needs --webhook")

@@ -71,7 +71,9 @@ async def run_round(partners: int, paid: bool, db_url: str | None, capacity: boo
                 seed_partners(db, users, datetime.now(UTC) - timedelta(seconds=1))
                 seed_seconds = time.perf_counter() - started
                 db.dispose()
-                config = write_toml(bot_config(sandbox, url, paid_broadcast=paid or capacity, tick_seconds=1.0), workdir / "bot.toml")
+                config = write_toml(
+                    bot_config(sandbox, url, paid_broadcast=paid or capacity, tick_seconds=1.0), workdir / "bot.toml"
+                )
                 env = {**os.environ, "CHECKIN_LOG_LEVEL": "WARNING"}
                 command = ["-c", UNPACED_BOT] if capacity else ["-m", "bot.cli"]
                 bot = await asyncio.create_subprocess_exec(
@@ -120,10 +122,16 @@ def _first_questions(sandbox: Sandbox) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.round", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.round", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--partners", type=int, default=10_000)
     parser.add_argument("--paid", action="store_true", help="paid broadcast: allow_paid_broadcast, 1,000 messages/s")
-    parser.add_argument("--capacity", action="store_true", help="paid, with the bot's pacer and the sandbox's limits lifted: the bot's headroom")
+    parser.add_argument(
+        "--capacity",
+        action="store_true",
+        help="paid, with the bot's pacer and the sandbox's limits lifted: the bot's headroom",
+    )
     parser.add_argument("--db", help="a PostgreSQL server URL to create a fresh database on (default: a SQLite file)")
     parser.add_argument("--json", type=Path, help="also write the figures and per-second counts here")
     args = parser.parse_args()

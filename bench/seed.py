@@ -54,23 +54,40 @@ def seed_partners(db: Database, user_ids: Sequence[int], due_at: datetime) -> No
             session.execute(
                 insert(Person),
                 [
-                    {"telegram_user_id": uid, "chat_id": uid, "first_name": f"P{uid}", "language": "en", "status": "active",
-                     "consent_version": "1", "consented_at": now, "created_at": now, "paused": False}
+                    {
+                        "telegram_user_id": uid,
+                        "chat_id": uid,
+                        "first_name": f"P{uid}",
+                        "language": "en",
+                        "status": "active",
+                        "consent_version": "1",
+                        "consented_at": now,
+                        "created_at": now,
+                        "paused": False,
+                    }
                     for uid in chunk
                 ],
             )
             person_ids = session.exec(select(Person.id).where(col(Person.telegram_user_id).in_(chunk))).all()
             session.execute(
                 insert(Membership),
-                [{"person_id": pid, "project_id": PROJECT, "role": "partner", "status": "active", "joined_at": now} for pid in person_ids],
+                [
+                    {"person_id": pid, "project_id": PROJECT, "role": "partner", "status": "active", "joined_at": now}
+                    for pid in person_ids
+                ],
             )
             session.execute(
                 insert(Checkin),
-                [{"person_id": pid, "project_id": PROJECT, "flow_id": FLOW, "status": "scheduled", "due_at": due_at} for pid in person_ids],
+                [
+                    {"person_id": pid, "project_id": PROJECT, "flow_id": FLOW, "status": "scheduled", "due_at": due_at}
+                    for pid in person_ids
+                ],
             )
 
 
-def bot_config(sandbox: Sandbox, database_url: str, *, paid_broadcast: bool = False, tick_seconds: float = 0.2) -> dict[str, Any]:
+def bot_config(
+    sandbox: Sandbox, database_url: str, *, paid_broadcast: bool = False, tick_seconds: float = 0.2
+) -> dict[str, Any]:
     """Settings for a bot serving the seeded project through ``sandbox``."""
     return {
         "telegram": {"token": sandbox.token, "base_url": sandbox.base_url, "paid_broadcast": paid_broadcast},
@@ -78,8 +95,12 @@ def bot_config(sandbox: Sandbox, database_url: str, *, paid_broadcast: bool = Fa
         "flows": {"directory": str(LIBRARY)},
         "scheduler": {"tick_seconds": tick_seconds},
         "projects": [
-            {"id": PROJECT, "name": PROJECT_NAME, "timezone": "UTC",
-             "schedules": [{"flow": FLOW, "cadence": "weekly", "days": ["mon"], "time": "10:00"}]}
+            {
+                "id": PROJECT,
+                "name": PROJECT_NAME,
+                "timezone": "UTC",
+                "schedules": [{"flow": FLOW, "cadence": "weekly", "days": ["mon"], "time": "10:00"}],
+            }
         ],
     }
 

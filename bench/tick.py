@@ -70,12 +70,16 @@ def explain(db: Database, statement: str, parameters: Any) -> str:
         if db.is_postgresql:
             rows = connection.exec_driver_sql(f"EXPLAIN ANALYZE {statement}", parameters).all()
         else:
-            rows = [(row[-1],) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()]
+            rows = [
+                (row[-1],) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            ]
     return "\n".join(f"    {row[0]}" for row in rows)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.tick", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.tick", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=100, help="how many are due now (one claim's batch)")
     parser.add_argument("--db", help="a PostgreSQL server URL (default: a SQLite file)")
@@ -89,7 +93,9 @@ def main() -> None:
             started = time.perf_counter()
             now = seed(db, args.rows, args.due)
             print(f"database               {db.engine.dialect.name}")
-            print(f"scheduled rows         {args.rows} ({args.due} due), seeded in {time.perf_counter() - started:.1f} s")
+            print(
+                f"scheduled rows         {args.rows} ({args.due} due), seeded in {time.perf_counter() - started:.1f} s"
+            )
             if db.is_postgresql:
                 with db.engine.begin() as connection:
                     connection.execute(text("ANALYZE"))

@@ -37,12 +37,16 @@ CLOCK_OFFSET_ENV = "CHECKIN_CLOCK_OFFSET_SECONDS"
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("CHECKIN_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("CHECKIN_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     # httpx logs every request URL at INFO, and the URL contains the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # a tick still starting a big round when the next is due: the next is skipped, by design (one
     # tick at a time); APScheduler warned about it every second of a 10,000-partner round
-    logging.getLogger("apscheduler.scheduler").addFilter(lambda record: "maximum number of running instances" not in record.getMessage())
+    logging.getLogger("apscheduler.scheduler").addFilter(
+        lambda record: "maximum number of running instances" not in record.getMessage()
+    )
     # and in case anything else logs it (an exception text, a debug level), the token is masked everywhere
     redact_token_in_logs(os.environ.get("TELEGRAM_BOT_TOKEN", ""))
     try:
@@ -57,33 +61,62 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="checkin", description="A caring check-in bot for co-production partners.")
-    parser.add_argument("--config", default=os.environ.get("CHECKIN_CONFIG", DEFAULT_CONFIG), help="config file (default ./config.toml, or $CHECKIN_CONFIG)")
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("CHECKIN_CONFIG", DEFAULT_CONFIG),
+        help="config file (default ./config.toml, or $CHECKIN_CONFIG)",
+    )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="run the bot (long polling, or --webhook)")
     run.add_argument("--webhook", action="store_true", help="receive updates by webhook instead of long polling")
-    run.add_argument("--listen", default="127.0.0.1:8443", metavar="HOST:PORT", help="webhook: address to listen on (default 127.0.0.1:8443); several processes may share it")
+    run.add_argument(
+        "--listen",
+        default="127.0.0.1:8443",
+        metavar="HOST:PORT",
+        help="webhook: address to listen on (default 127.0.0.1:8443); several processes may share it",
+    )
     run.add_argument("--url", help="webhook: the public HTTPS URL Telegram posts to (its path is served)")
-    run.add_argument("--secret", default=os.environ.get("TELEGRAM_WEBHOOK_SECRET"), help="webhook: secret token Telegram sends back (default $TELEGRAM_WEBHOOK_SECRET)")
+    run.add_argument(
+        "--secret",
+        default=os.environ.get("TELEGRAM_WEBHOOK_SECRET"),
+        help="webhook: secret token Telegram sends back (default $TELEGRAM_WEBHOOK_SECRET)",
+    )
     run.set_defaults(handler=_run)
 
-    demo = commands.add_parser("demo", help="run the bot against a local Telegram sandbox with a scripted partner; no token needed")
+    demo = commands.add_parser(
+        "demo", help="run the bot against a local Telegram sandbox with a scripted partner; no token needed"
+    )
     demo.add_argument("--interactive", action="store_true", help="you play the partner from the terminal")
     demo.set_defaults(handler=_demo)
 
     invite = commands.add_parser("invite", help="print a single-use invite link for a project")
     invite.add_argument("--project", required=True, help="project id from the config")
     invite.add_argument("--role", choices=["partner", "facilitator"], default="partner")
-    invite.add_argument("--expires", type=_span, default=timedelta(days=7), metavar="SPAN", help="how long the link stays valid: 7d, 12h, 2w; a plain number is days (default 7d)")
+    invite.add_argument(
+        "--expires",
+        type=_span,
+        default=timedelta(days=7),
+        metavar="SPAN",
+        help="how long the link stays valid: 7d, 12h, 2w; a plain number is days (default 7d)",
+    )
     invite.add_argument("--uses", type=_positive, default=1, help="how many people may join with it (default 1)")
     invite.set_defaults(handler=_invite)
 
     partners = commands.add_parser("partners", help="import partners from CSV (as invite links), or export them")
     partner_commands = partners.add_subparsers(required=True, metavar="TASK")
-    import_ = partner_commands.add_parser("import", help="one invite link per CSV row (columns: name, project[, role, expires])")
+    import_ = partner_commands.add_parser(
+        "import", help="one invite link per CSV row (columns: name, project[, role, expires])"
+    )
     import_.add_argument("file", type=Path, metavar="FILE.csv")
     import_.add_argument("--output", type=Path, help="where to write names with their links (default FILE-links.csv)")
-    import_.add_argument("--expires", type=_span, default=timedelta(days=14), metavar="SPAN", help="default validity of each link (default 14d)")
+    import_.add_argument(
+        "--expires",
+        type=_span,
+        default=timedelta(days=14),
+        metavar="SPAN",
+        help="default validity of each link (default 14d)",
+    )
     import_.set_defaults(handler=_partners_import)
     export = partner_commands.add_parser("export", help="partners, status and when they last answered, as CSV")
     export.add_argument("--project", action="append", help="only this project (repeatable; default all)")
@@ -105,8 +138,15 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (("list", "flags as a table"), ("export", "flags as CSV, no partner text")):
         task = flag_commands.add_parser(name, help=help_text)
         task.add_argument("--project", action="append", help="project id (repeat for several; default all)")
-        task.add_argument("--status", action="append", choices=["open", "acknowledged", "resolved", "wont_fix", "closed"], help="repeatable")
-        task.add_argument("--need", help="payment, expenses, access, support, trust, influence, capacity, safety or other")
+        task.add_argument(
+            "--status",
+            action="append",
+            choices=["open", "acknowledged", "resolved", "wont_fix", "closed"],
+            help="repeatable",
+        )
+        task.add_argument(
+            "--need", help="payment, expenses, access, support, trust, influence, capacity, safety or other"
+        )
         task.add_argument("--since", type=date.fromisoformat, help="opened on or after this day, YYYY-MM-DD")
         task.add_argument("--until", type=date.fromisoformat, help="opened before this day, YYYY-MM-DD")
         if name == "export":
@@ -134,13 +174,20 @@ def _parser() -> argparse.ArgumentParser:
     check = flow_commands.add_parser("check", help="validate flow files; exit 1 and list every problem if any")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the config's flows folder)")
     check.set_defaults(handler=_flows_check)
-    schema = flow_commands.add_parser("schema", help="write the JSON Schema of flow files, for editors (taplo, Even Better TOML)")
+    schema = flow_commands.add_parser(
+        "schema", help="write the JSON Schema of flow files, for editors (taplo, Even Better TOML)"
+    )
     schema.add_argument("--output", type=Path, metavar="FILE", help="file to write (default: print it)")
     schema.set_defaults(handler=_flows_schema)
     lint_ = flow_commands.add_parser("lint", help="warn about long sentences, jargon and hard words")
     lint_.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the config's flows folder)")
     lint_.add_argument("--strict", action="store_true", help="exit 1 if there is any warning")
-    lint_.add_argument("--jargon", type=_word_list, metavar="WORD,...", help="words to warn about (default: the config's [flows] jargon, else a built-in list)")
+    lint_.add_argument(
+        "--jargon",
+        type=_word_list,
+        metavar="WORD,...",
+        help="words to warn about (default: the config's [flows] jargon, else a built-in list)",
+    )
     lint_.set_defaults(handler=_flows_lint)
     play = flow_commands.add_parser("preview", help="play a flow in the terminal as a partner would see it")
     play.add_argument("flow", metavar="FLOW_ID_OR_PATH", help="a flow id from the flows folder, or a .toml file")
@@ -338,7 +385,13 @@ def _flags(args: argparse.Namespace) -> int:
         return unknown
     since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
     until = datetime.combine(args.until, datetime.min.time(), UTC) if args.until else None
-    query = {"project_ids": args.project, "statuses": args.status, "need": args.need, "opened_from": since, "opened_to": until}
+    query = {
+        "project_ids": args.project,
+        "statuses": args.status,
+        "need": args.need,
+        "opened_from": since,
+        "opened_to": until,
+    }
     if args.task == "list":
         print(flags_table(settings, **query))
         return 0
@@ -354,7 +407,9 @@ def _activity_add(args: argparse.Namespace) -> int:
     if settings.project(args.project) is None:
         return _unknown_project(args, settings)
     count = record_activity(settings, args.project, args.date, args.note)
-    print(f"Recorded {args.date:%-d %B %Y} for {args.project}; after-activity check-ins scheduled for {count} partner(s).")
+    print(
+        f"Recorded {args.date:%-d %B %Y} for {args.project}; after-activity check-ins scheduled for {count} partner(s)."
+    )
     return 0
 
 

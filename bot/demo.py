@@ -63,7 +63,15 @@ async def run_demo(interactive: bool = False) -> int:
             return 0 if not violations else 1
 
 
-async def _play(client: SandboxClient, runtime: Runtime, clock: ShiftedClock, settings: Settings, facilitator: dict, partner: dict, interactive: bool) -> None:
+async def _play(
+    client: SandboxClient,
+    runtime: Runtime,
+    clock: ShiftedClock,
+    settings: Settings,
+    facilitator: dict,
+    partner: dict,
+    interactive: bool,
+) -> None:
     fid, pid = facilitator["id"], partner["id"]
     await client.send_command(fid, "/start")
     await client.wait_for_bot_message(fid)
@@ -133,7 +141,9 @@ async def _answer_scripted(client: SandboxClient, user_id: int, question: dict) 
     step = _step_of(question)
     action, value = SCRIPT.get(step, ("type", "skip")) if step else ("type", "skip")
     if action == "tap":
-        await client.press_button(user_id, question["message_id"], data=callbacks.answer_data(_checkin_of(question), step, value))
+        await client.press_button(
+            user_id, question["message_id"], data=callbacks.answer_data(_checkin_of(question), step, value)
+        )
     else:
         await client.send_text(user_id, value)
 

@@ -74,7 +74,9 @@ def _answer_prompt(session: Session, rt: Runtime, person_id: int, text: str, now
     elif kind in ("resolved", "wont_fix"):
         staff_flags.close(session, rt, person, subject_id, kind, note, now)
     elif kind.startswith(staff_ideas.OUTCOME_PROMPT):
-        staff_ideas.record_outcome(session, person, subject_id, kind.removeprefix(staff_ideas.OUTCOME_PROMPT), note, now)
+        staff_ideas.record_outcome(
+            session, person, subject_id, kind.removeprefix(staff_ideas.OUTCOME_PROMPT), note, now
+        )
     elif kind == partner_ideas.IDEA_PROMPT:
         partner_ideas.submit(session, rt.settings, person, text, now)
     return True

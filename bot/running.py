@@ -66,7 +66,12 @@ async def _bounded(step: Coroutine[Any, Any, None], what: str) -> None:
         task.result()
         return
     # where it waited, so a stop that hangs once in many test runs can be found
-    log.warning("stopping: %s did not finish within %.0f s; going on without it. It waited at: %s", what, STOP_STEP_SECONDS, _awaiting(task.get_coro()))
+    log.warning(
+        "stopping: %s did not finish within %.0f s; going on without it. It waited at: %s",
+        what,
+        STOP_STEP_SECONDS,
+        _awaiting(task.get_coro()),
+    )
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
 
@@ -112,7 +117,9 @@ async def start_bot(
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
     me = application.bot.username
-    log.info("bot @%s is running with %d flow(s) and %d project(s)", me, len(runtime.flows.current), len(settings.projects))
+    log.info(
+        "bot @%s is running with %d flow(s) and %d project(s)", me, len(runtime.flows.current), len(settings.projects)
+    )
     return RunningBot(runtime, application)
 
 
@@ -123,6 +130,8 @@ async def _serve_webhook(running: RunningBot, options: WebhookOptions) -> Runnin
     await running.inbox.start()
     running.webhook = WebhookServer(options, running.inbox)
     await running.webhook.start()
-    await running.application.bot.set_webhook(options.url, secret_token=options.secret, allowed_updates=Update.ALL_TYPES)
+    await running.application.bot.set_webhook(
+        options.url, secret_token=options.secret, allowed_updates=Update.ALL_TYPES
+    )
     log.info("bot @%s is serving webhook %s", running.application.bot.username, options.url)
     return running

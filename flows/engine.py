@@ -122,8 +122,10 @@ class _Turn:
         text = self.render(step.text)
         if step.kind == "scale" and (step.min_label is not None or step.max_label is not None):
             values = step.scale_values()
-            ends = [f"{values[0]} = {self.render(step.min_label)}" if step.min_label is not None else "",
-                    f"{values[-1]} = {self.render(step.max_label)}" if step.max_label is not None else ""]
+            ends = [
+                f"{values[0]} = {self.render(step.min_label)}" if step.min_label is not None else "",
+                f"{values[-1]} = {self.render(step.max_label)}" if step.max_label is not None else "",
+            ]
             text += "\n" + ", ".join(end for end in ends if end)
         elif step.kind == "multi":
             text += "\n" + self.fixed("tick_hint")
@@ -408,8 +410,10 @@ class _Turn:
         if typed.isdecimal() and step.kind != "scale" and 1 <= int(typed) <= len(names):
             return names[int(typed) - 1][0]
         scores = sorted(
-            ((max(difflib.SequenceMatcher(None, typed, name).ratio() for name in spellings), value)
-             for value, spellings in names),
+            (
+                (max(difflib.SequenceMatcher(None, typed, name).ratio() for name in spellings), value)
+                for value, spellings in names
+            ),
             reverse=True,
         )
         best_score, best_value = scores[0]

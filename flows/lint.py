@@ -15,9 +15,28 @@ from flows.loader import Problem
 from flows.model import Flow
 
 DEFAULT_JARGON = (
-    "co-production", "coproduction", "stakeholder", "engagement", "leverage", "facilitate", "utilise",
-    "utilize", "deliverable", "outcomes framework", "service user", "pathway", "synergy", "capacity building",
-    "empower", "holistic", "best practice", "going forward", "touch base", "bandwidth", "paradigm", "robust",
+    "co-production",
+    "coproduction",
+    "stakeholder",
+    "engagement",
+    "leverage",
+    "facilitate",
+    "utilise",
+    "utilize",
+    "deliverable",
+    "outcomes framework",
+    "service user",
+    "pathway",
+    "synergy",
+    "capacity building",
+    "empower",
+    "holistic",
+    "best practice",
+    "going forward",
+    "touch base",
+    "bandwidth",
+    "paradigm",
+    "robust",
 )
 MAX_SENTENCE_WORDS = 20
 #: Flesch reading ease below this is "fairly difficult" or worse
@@ -37,16 +56,32 @@ def lint(flow: Flow, jargon: list[str] | None = None) -> list[Problem]:
         for sentence in _sentences(plain):
             count = len(_WORD.findall(sentence))
             if count > MAX_SENTENCE_WORDS:
-                warnings.append(Problem(flow.file, line, path, f"a sentence of {count} words",
-                                        f"try to keep sentences under {MAX_SENTENCE_WORDS} words"))
+                warnings.append(
+                    Problem(
+                        flow.file,
+                        line,
+                        path,
+                        f"a sentence of {count} words",
+                        f"try to keep sentences under {MAX_SENTENCE_WORDS} words",
+                    )
+                )
         lowered = plain.lower()
         for word in words_to_avoid:
             if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", lowered):
-                warnings.append(Problem(flow.file, line, path, f"jargon: {word!r}", "say what it means in everyday words"))
+                warnings.append(
+                    Problem(flow.file, line, path, f"jargon: {word!r}", "say what it means in everyday words")
+                )
         ease = reading_ease(plain)
         if ease is not None and ease < MIN_READING_EASE:
-            warnings.append(Problem(flow.file, line, path, f"hard to read (reading ease {ease:.0f} of 100)",
-                                    "use shorter words and sentences; 60 or more is plain English"))
+            warnings.append(
+                Problem(
+                    flow.file,
+                    line,
+                    path,
+                    f"hard to read (reading ease {ease:.0f} of 100)",
+                    "use shorter words and sentences; 60 or more is plain English",
+                )
+            )
     return warnings
 
 
@@ -85,7 +120,9 @@ def _texts(flow: Flow) -> Iterator[tuple[str, int | None, str]]:
         pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(step_id)}[\"']")
         return next((number + 1 for number, line in enumerate(lines) if pattern.match(line)), None)
 
-    def variants(path: str, line: int | None, value: str | dict[str, str] | None) -> Iterator[tuple[str, int | None, str]]:
+    def variants(
+        path: str, line: int | None, value: str | dict[str, str] | None
+    ) -> Iterator[tuple[str, int | None, str]]:
         if value is None:
             return
         for language in languages:

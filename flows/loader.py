@@ -123,8 +123,13 @@ def load_flows(paths: Iterable[Path]) -> dict[str, Flow]:
         if flow.id in flows:
             line = _FileChecker(source, str(file)).locate(["id"])
             problems.append(
-                Problem(str(file), line, "id", f"flow id {flow.id!r} is already used by {flows[flow.id].file}",
-                        "give each flow its own id")
+                Problem(
+                    str(file),
+                    line,
+                    "id",
+                    f"flow id {flow.id!r} is already used by {flows[flow.id].file}",
+                    "give each flow its own id",
+                )
             )
             continue
         flows[flow.id] = flow
@@ -312,7 +317,9 @@ class _FileChecker:
         self.languages = tuple(top.languages) if top.languages else (top.language,)
         if top.languages is not None:
             if not top.languages:
-                self.add(["languages"], "languages is empty", f'list at least the flow\'s own language, ["{top.language}"]')
+                self.add(
+                    ["languages"], "languages is empty", f'list at least the flow\'s own language, ["{top.language}"]'
+                )
                 self.languages = (top.language,)
             elif top.language not in top.languages:
                 self.add(["languages"], f"the flow's language {top.language!r} is not in languages")
@@ -333,8 +340,11 @@ class _FileChecker:
                 continue
             before = len(self.problems)
             if spec.id in seen:
-                self.add(["steps", index, "id"], f"another step is already called {spec.id!r} (step {seen[spec.id] + 1})",
-                         "give each step its own id")
+                self.add(
+                    ["steps", index, "id"],
+                    f"another step is already called {spec.id!r} (step {seen[spec.id] + 1})",
+                    "give each step its own id",
+                )
             seen.setdefault(spec.id, index)
             self.check_step(index, spec)
             compiled.append(self.compile_step(spec) if len(self.problems) == before else None)
@@ -346,9 +356,12 @@ class _FileChecker:
     def check_step(self, index: int, spec: StepSpec) -> None:
         at: PathParts = ["steps", index]
         if not STEP_ID_RE.match(spec.id) or spec.id in KEYWORDS or spec.id == END:
-            self.add(at + ["id"], f"step id {spec.id!r} can't be used",
-                     "a step id starts with a lower-case letter and uses only a-z, 0-9 and _ "
-                     "(and is not end, and, or, not, in, true or false), because conditions name steps by id")
+            self.add(
+                at + ["id"],
+                f"step id {spec.id!r} can't be used",
+                "a step id starts with a lower-case letter and uses only a-z, 0-9 and _ "
+                "(and is not end, and, or, not, in, true or false), because conditions name steps by id",
+            )
         self.check_text(at + ["text"], spec.text)
         if spec.kind in KINDS:
             self.check_kind_fields(at, spec)
@@ -366,15 +379,21 @@ class _FileChecker:
         kind = spec.kind
         if kind in ("choice", "multi"):
             if not spec.options or len(spec.options) < 2:
-                self.add(at + ["options"] if spec.options else at, f"a {kind} step needs at least two options",
-                         'like options = [{ value = "yes", label = "Yes" }, { value = "no", label = "No" }]')
+                self.add(
+                    at + ["options"] if spec.options else at,
+                    f"a {kind} step needs at least two options",
+                    'like options = [{ value = "yes", label = "Yes" }, { value = "no", label = "No" }]',
+                )
             values: set[str] = set()
             for number, option in enumerate(spec.options or []):
                 if option.value in values:
                     self.add(at + ["options", number, "value"], f"two options have the value {option.value!r}")
                 values.add(option.value)
                 if option.value.startswith("__"):
-                    self.add(at + ["options", number, "value"], "option values can't start with '__' (kept for Skip and Done)")
+                    self.add(
+                        at + ["options", number, "value"],
+                        "option values can't start with '__' (kept for Skip and Done)",
+                    )
                 self.check_text(at + ["options", number, "label"], option.label)
         elif spec.options is not None:
             self.add(at + ["options"], "options only apply to choice and multi steps")
@@ -383,7 +402,10 @@ class _FileChecker:
             if not (isinstance(low, int) and isinstance(high, int)):
                 self.add(at + ["min"], "a scale's min and max must be whole numbers")
             elif not 2 <= high - low + 1 <= MAX_SCALE_POINTS:
-                self.add(at + ["max"], f"a scale needs from 2 to {MAX_SCALE_POINTS} points, and min below max (got {low} to {high})")
+                self.add(
+                    at + ["max"],
+                    f"a scale needs from 2 to {MAX_SCALE_POINTS} points, and min below max (got {low} to {high})",
+                )
             for key in ("min_label", "max_label"):
                 value = getattr(spec, key)
                 if value is not None:
@@ -413,8 +435,11 @@ class _FileChecker:
         """A profile step's answers must mean something the bot can apply."""
         kinds = PROFILE_KINDS.get(spec.profile or "")
         if kinds is None:
-            self.add(at + ["profile"], f"unknown profile setting {spec.profile!r}",
-                     did_you_mean(spec.profile or "", PROFILE_KINDS, "settings: "))
+            self.add(
+                at + ["profile"],
+                f"unknown profile setting {spec.profile!r}",
+                did_you_mean(spec.profile or "", PROFILE_KINDS, "settings: "),
+            )
             return
         if spec.kind not in kinds:
             self.add(at + ["profile"], f"profile = {spec.profile!r} needs a {' or '.join(kinds)} step, not {spec.kind}")
@@ -448,29 +473,44 @@ class _FileChecker:
             payload = f"{spec.id}:{value}"
             size = len(payload.encode("utf-8"))
             if size > CALLBACK_PAYLOAD_MAX_BYTES:
-                self.add(parts, f"the button data {payload!r} is {size} bytes; Telegram leaves room for "
-                         f"{CALLBACK_PAYLOAD_MAX_BYTES}", "use a shorter step id or option value")
+                self.add(
+                    parts,
+                    f"the button data {payload!r} is {size} bytes; Telegram leaves room for "
+                    f"{CALLBACK_PAYLOAD_MAX_BYTES}",
+                    "use a shorter step id or option value",
+                )
 
     def check_rule(self, at: PathParts, rule: RuleSpec, is_last: bool) -> None:
         if rule.goto != END and rule.goto not in self.all_step_ids:
-            self.add(at + ["goto"], f"no step called {rule.goto!r}",
-                     did_you_mean(rule.goto, self.all_step_ids + [END], "steps: "))
+            self.add(
+                at + ["goto"],
+                f"no step called {rule.goto!r}",
+                did_you_mean(rule.goto, self.all_step_ids + [END], "steps: "),
+            )
         if rule.if_ is not None:
             self.check_condition(at + ["if"], rule.if_)
             if is_last:
-                self.add(at, "the last rule must have no 'if', so there is always somewhere to go",
-                         'end the list with a default, like { goto = "end" }')
+                self.add(
+                    at,
+                    "the last rule must have no 'if', so there is always somewhere to go",
+                    'end the list with a default, like { goto = "end" }',
+                )
         elif not is_last:
-            self.add(at[:-1] + [at[-1] + 1],  # type: ignore[operator]
-                     "this rule can never be used: the rule before it has no 'if', so it always applies",
-                     "put rules with 'if' first and the default last")
+            self.add(
+                at[:-1] + [at[-1] + 1],  # type: ignore[operator]
+                "this rule can never be used: the rule before it has no 'if', so it always applies",
+                "put rules with 'if' first and the default last",
+            )
 
     def check_flag(self, at: PathParts, flag: FlagSpec) -> None:
         if flag.need not in NEEDS:
             self.add(at + ["need"], f"unknown need {flag.need!r}", did_you_mean(flag.need, NEEDS, "needs: "))
         if flag.severity not in SEVERITIES:
-            self.add(at + ["severity"], f"unknown severity {flag.severity!r}",
-                     did_you_mean(flag.severity, SEVERITIES, "severities: "))
+            self.add(
+                at + ["severity"],
+                f"unknown severity {flag.severity!r}",
+                did_you_mean(flag.severity, SEVERITIES, "severities: "),
+            )
         if flag.if_ is not None:
             self.check_condition(at + ["if"], flag.if_)
         self.check_template(at + ["note"], flag.note)
@@ -479,13 +519,19 @@ class _FileChecker:
         try:
             expr = parse(source)
         except ExprError as error:
-            self.add(at, f"this condition does not make sense at column {error.column}: {error.message}",
-                     f"the condition is: {source}")
+            self.add(
+                at,
+                f"this condition does not make sense at column {error.column}: {error.message}",
+                f"the condition is: {source}",
+            )
             return
         for name in expr.names():
             if name.id not in self.all_step_ids:
-                self.add(at, f"no step called {name.id!r} (column {name.column})",
-                         did_you_mean(name.id, self.all_step_ids, "steps: ") or "text in conditions needs 'quotes'")
+                self.add(
+                    at,
+                    f"no step called {name.id!r} (column {name.column})",
+                    did_you_mean(name.id, self.all_step_ids, "steps: ") or "text in conditions needs 'quotes'",
+                )
         for compare in expr.comparisons():
             for name, other in ((compare.left, compare.right), (compare.right, compare.left)):
                 if isinstance(name, Name) and isinstance(other, Literal | ListLiteral):
@@ -501,23 +547,33 @@ class _FileChecker:
             options = ["yes", "no"] if spec.kind == "yesno" else [option.value for option in spec.options or []]
             for value in values:
                 if isinstance(value, str) and value.casefold() not in {option.casefold() for option in options}:
-                    self.add(at, f"{value!r} is not an option of step {step_id!r}",
-                             did_you_mean(value, options, "options: "))
+                    self.add(
+                        at, f"{value!r} is not an option of step {step_id!r}", did_you_mean(value, options, "options: ")
+                    )
                 elif not isinstance(value, str):
-                    self.add(at, f"step {step_id!r} is answered with text options, so comparing it with {value!r} "
-                             "is never true", did_you_mean(str(value), options, "options: "))
+                    self.add(
+                        at,
+                        f"step {step_id!r} is answered with text options, so comparing it with {value!r} is never true",
+                        did_you_mean(str(value), options, "options: "),
+                    )
         elif spec.kind in ("scale", "number"):
             for value in values:
                 if isinstance(value, str):
-                    self.add(at, f"step {step_id!r} is answered with a number, so comparing it with {value!r} "
-                             "is never true", "write the number without quotes")
+                    self.add(
+                        at,
+                        f"step {step_id!r} is answered with a number, so comparing it with {value!r} is never true",
+                        "write the number without quotes",
+                    )
 
     def check_text(self, at: PathParts, value: str | dict[str, str]) -> None:
         if isinstance(value, str):
             if len(self.languages) > 1:
                 example = ", ".join(f'{language} = "..."' for language in self.languages)
-                self.add(at, f"this text needs a translation for each language ({', '.join(self.languages)})",
-                         f"write it as {{ {example} }}")
+                self.add(
+                    at,
+                    f"this text needs a translation for each language ({', '.join(self.languages)})",
+                    f"write it as {{ {example} }}",
+                )
             variants = {self.languages[0]: value}
         else:
             missing = [language for language in self.languages if language not in value]
@@ -525,8 +581,11 @@ class _FileChecker:
                 self.add(at, f"missing translation: {', '.join(missing)}")
             for language in value:
                 if language not in self.languages:
-                    self.add(at + [language], f"{language!r} is not one of this flow's languages ({', '.join(self.languages)})",
-                             did_you_mean(language, self.languages))
+                    self.add(
+                        at + [language],
+                        f"{language!r} is not one of this flow's languages ({', '.join(self.languages)})",
+                        did_you_mean(language, self.languages),
+                    )
             variants = value
         for language, text in variants.items():
             where = at + [language] if isinstance(value, dict) else at
@@ -558,8 +617,11 @@ class _FileChecker:
         reachable = _reach(steps[0].id, edges)
         for step in steps:
             if step.id not in reachable:
-                self.add(["steps", index[step.id]], "nothing leads to this step, so nobody would ever see it",
-                         "point a 'next' or 'goto' at it, or remove it")
+                self.add(
+                    ["steps", index[step.id]],
+                    "nothing leads to this step, so nobody would ever see it",
+                    "point a 'next' or 'goto' at it, or remove it",
+                )
         reverse: dict[str, list[str]] = {step_id: [] for step_id in [*ids, END]}
         for source, targets in edges.items():
             for target in targets:
@@ -567,15 +629,23 @@ class _FileChecker:
         can_end = _reach(END, reverse)
         stuck = [step_id for step_id in ids if step_id in reachable and step_id not in can_end]
         if stuck:
-            self.add(["steps", index[stuck[0]]],
-                     f"these steps loop with no way out, so the check-in could never end: {', '.join(stuck)}",
-                     "give one of them a rule that goes elsewhere, or to 'end'")
-        info_edges = {step.id: [t for t in edges[step.id] if t in index and steps[index[t]].kind == "info"]
-                      for step in steps if step.kind == "info"}
+            self.add(
+                ["steps", index[stuck[0]]],
+                f"these steps loop with no way out, so the check-in could never end: {', '.join(stuck)}",
+                "give one of them a rule that goes elsewhere, or to 'end'",
+            )
+        info_edges = {
+            step.id: [t for t in edges[step.id] if t in index and steps[index[t]].kind == "info"]
+            for step in steps
+            if step.kind == "info"
+        }
         for step_id in info_edges:
             if step_id in _reach_after(step_id, info_edges):
-                self.add(["steps", index[step_id]], "this info step is in a loop of info steps with no question "
-                         "between, which could repeat forever", "put a question in the loop, or break it")
+                self.add(
+                    ["steps", index[step_id]],
+                    "this info step is in a loop of info steps with no question between, which could repeat forever",
+                    "put a question in the loop, or break it",
+                )
                 break
 
     def compile_step(self, spec: StepSpec) -> Step:

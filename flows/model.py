@@ -153,8 +153,9 @@ class Step:
     flags: tuple[FlagRule, ...] = ()
 
     def scale_values(self) -> list[int]:
-        low, high = int(self.min if self.min is not None else DEFAULT_SCALE[0]), int(
-            self.max if self.max is not None else DEFAULT_SCALE[1]
+        low, high = (
+            int(self.min if self.min is not None else DEFAULT_SCALE[0]),
+            int(self.max if self.max is not None else DEFAULT_SCALE[1]),
         )
         return list(range(low, high + 1))
 

@@ -45,7 +45,11 @@ def _as_input(line: str, current: Prompt | None, flow: Flow) -> Input:
     if line.strip() == OTHER_INPUT:
         return Input.other()
     step = flow.step(current.step_id) if current else None
-    buttons = [button for row in current.buttons for button in row if button.value not in (SKIP_VALUE, DONE_VALUE)] if current else []
+    buttons = (
+        [button for row in current.buttons for button in row if button.value not in (SKIP_VALUE, DONE_VALUE)]
+        if current
+        else []
+    )
     if step is not None and step.kind == "multi" and line.strip().isdigit() and 1 <= int(line) <= len(buttons):
         return Input.tapped(step.id, buttons[int(line) - 1].value)
     return Input.typed(line)

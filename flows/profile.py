@@ -46,13 +46,13 @@ def option_problem(profile: str, value: str) -> str | None:
     if profile == "days" and value not in DAYS:
         return f"{value!r} is not a day; use mon, tue, wed, thu, fri, sat, sun or any"
     if profile in ("window", "quiet_hours") and not _WINDOW.match(value):
-        return f"{value!r} is not a time range like \"09:00-12:00\" (or any / none)"
+        return f'{value!r} is not a time range like "09:00-12:00" (or any / none)'
     if profile == "window" and value[:5] >= value[6:]:
         return f"{value!r} ends before it starts; a contact window stays within one day"
     if profile == "timezone" and value not in _zones():
-        return f"{value!r} is not a time-zone name like \"Europe/London\""
+        return f'{value!r} is not a time-zone name like "Europe/London"'
     if profile == "language" and not _LANGUAGE.match(value):
-        return f"{value!r} is not a language code like \"en\" or \"cy\""
+        return f'{value!r} is not a language code like "en" or "cy"'
     return None
 
 

@@ -103,7 +103,13 @@ class State:
     def to_dict(self) -> dict[str, Any]:
         """A plain dict to store, its containers copied (``dataclasses.asdict`` deep-copies
         every value: a fiftieth of an answer's CPU)."""
-        return {"step_id": self.step_id, "answers": dict(self.answers), "selected": list(self.selected), "reasks": self.reasks, "status": self.status}
+        return {
+            "step_id": self.step_id,
+            "answers": dict(self.answers),
+            "selected": list(self.selected),
+            "reasks": self.reasks,
+            "status": self.status,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> State:

@@ -11,7 +11,13 @@ from storage.models import AuditEvent
 
 
 def record(
-    session: Session, action: str, now: datetime, *, actor: int | None = None, project_id: str | None = None, detail: str = ""
+    session: Session,
+    action: str,
+    now: datetime,
+    *,
+    actor: int | None = None,
+    project_id: str | None = None,
+    detail: str = "",
 ) -> None:
     session.add(AuditEvent(at=now, action=action, actor_telegram_id=actor, project_id=project_id, detail=detail))
 

@@ -37,7 +37,11 @@ def queue_checkin(session: Session, person_id: int, project_id: str, flow_id: st
     """Put a check-in on the calendar as a queued write (storage/queued.py), written
     before the session's next statement: the next check-in, as each one ends, without
     an ORM object and a flush of its own."""
-    queue_write(session, _INSERT_CHECKIN, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id, "status": SCHEDULED, "due_at": due_at})
+    queue_write(
+        session,
+        _INSERT_CHECKIN,
+        {"person_id": person_id, "project_id": project_id, "flow_id": flow_id, "status": SCHEDULED, "due_at": due_at},
+    )
 
 
 _SCHEDULED_OF = (
@@ -52,12 +56,19 @@ _ANY_SCHEDULED = select(Checkin.id).where(*_SCHEDULED_OF).limit(1)
 
 def next_scheduled(session: Session, person_id: int, project_id: str, flow_id: str) -> Checkin | None:
     """The partner's next check-in of this flow, if one is on the calendar."""
-    return session.execute(_NEXT_SCHEDULED, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id}).scalars().first()
+    return (
+        session.execute(_NEXT_SCHEDULED, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id})
+        .scalars()
+        .first()
+    )
 
 
 def has_next_scheduled(session: Session, person_id: int, project_id: str, flow_id: str) -> bool:
     """Asked each time a check-in ends: an id, not an object, since only its existence matters."""
-    return session.execute(_ANY_SCHEDULED, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id}).first() is not None
+    return (
+        session.execute(_ANY_SCHEDULED, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id}).first()
+        is not None
+    )
 
 
 def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: int | None = None) -> list[Checkin]:
@@ -224,7 +235,9 @@ _PARTNER_CHECKIN_AND_PROMPT = (
 )
 
 
-def partner_checkin_and_prompt(session: Session, telegram_user_id: int) -> tuple[PartnerRow | None, CheckinRow | None, bool]:
+def partner_checkin_and_prompt(
+    session: Session, telegram_user_id: int
+) -> tuple[PartnerRow | None, CheckinRow | None, bool]:
     """Who sent an update, the check-in they are in, if any, and whether the bot is
     waiting on an answer from them (a note, an idea): one query, as every message a
     partner sends starts with it, read on the driver's cursor (storage/queued.py)."""
@@ -243,19 +256,41 @@ def get_checkin(session: Session, checkin_id: int) -> Checkin | None:
 _SAVE_STATE = (
     update(Checkin)
     .where(Checkin.id == bindparam("s_id"))
-    .values(flow_version=bindparam("s_version"), state=bindparam("s_state"), status=bindparam("s_status"), finished_at=bindparam("s_finished"))
+    .values(
+        flow_version=bindparam("s_version"),
+        state=bindparam("s_state"),
+        status=bindparam("s_status"),
+        finished_at=bindparam("s_finished"),
+    )
 )
 
 
 def save_state(
-    session: Session, checkin: Checkin | CheckinRow, flow_version: str, state: dict[str, Any], finished_status: str | None, now: datetime
+    session: Session,
+    checkin: Checkin | CheckinRow,
+    flow_version: str,
+    state: dict[str, Any],
+    finished_status: str | None,
+    now: datetime,
 ) -> None:
     """Store where the partner is; ``finished_status`` closes the check-in.
 
     Queued with the unit of work's other writes (storage/queued.py) rather than
     flushed by the ORM; the object in hand shows the new values at once."""
-    status, finished_at = (finished_status, now) if finished_status is not None else (checkin.status, checkin.finished_at)
-    queue_write(session, _SAVE_STATE, {"s_id": checkin.id, "s_version": flow_version, "s_state": state, "s_status": status, "s_finished": finished_at})
+    status, finished_at = (
+        (finished_status, now) if finished_status is not None else (checkin.status, checkin.finished_at)
+    )
+    queue_write(
+        session,
+        _SAVE_STATE,
+        {
+            "s_id": checkin.id,
+            "s_version": flow_version,
+            "s_state": state,
+            "s_status": status,
+            "s_finished": finished_at,
+        },
+    )
     show_written(checkin, {"flow_version": flow_version, "state": state, "status": status, "finished_at": finished_at})
 
 
@@ -284,7 +319,9 @@ def last_answers(session: Session, of: Sequence[Checkin | CheckinRow]) -> dict[i
         if earlier_id is not None:
             later.setdefault(earlier_id, []).append(checkin_id)
     if later:
-        answers = session.execute(select(Answer.checkin_id, Answer.step_id, Answer.value).where(col(Answer.checkin_id).in_(later)))
+        answers = session.execute(
+            select(Answer.checkin_id, Answer.step_id, Answer.value).where(col(Answer.checkin_id).in_(later))
+        )
         for earlier_id, step_id, value in answers:
             for checkin_id in later[earlier_id]:
                 found[checkin_id][step_id] = value
@@ -314,9 +351,18 @@ def add_answer(
     nothing reads a check-in's own answers back while it runs.  Returns the row;
     :func:`answer_id` gives its id."""
     row = {
-        "checkin_id": checkin_id, "person_id": person_id, "project_id": project_id, "flow_id": flow_id,
-        "flow_version": flow_version, "step_id": step_id, "question": question, "value": value,
-        "display": display, "skipped": skipped, "anonymous": anonymous, "answered_at": answered_at,
+        "checkin_id": checkin_id,
+        "person_id": person_id,
+        "project_id": project_id,
+        "flow_id": flow_id,
+        "flow_version": flow_version,
+        "step_id": step_id,
+        "question": question,
+        "value": value,
+        "display": display,
+        "skipped": skipped,
+        "anonymous": anonymous,
+        "answered_at": answered_at,
     }
     return queue_insert(session, _ANSWERS, row)
 

@@ -28,12 +28,16 @@ def last_answer_at(session: Session, person_ids: list[int]) -> dict[int, datetim
     if not person_ids:
         return {}
     rows = session.exec(
-        select(Answer.person_id, func.max(Answer.answered_at)).where(col(Answer.person_id).in_(person_ids)).group_by(col(Answer.person_id))
+        select(Answer.person_id, func.max(Answer.answered_at))
+        .where(col(Answer.person_id).in_(person_ids))
+        .group_by(col(Answer.person_id))
     ).all()
     return {person_id: at if at.tzinfo else at.replace(tzinfo=UTC) for person_id, at in rows if person_id is not None}
 
 
-def flagged_answers(session: Session, project_id: str, steps: set[tuple[str, str]], since: datetime) -> list[tuple[Answer, bool]]:
+def flagged_answers(
+    session: Session, project_id: str, steps: set[tuple[str, str]], since: datetime
+) -> list[tuple[Answer, bool]]:
     """Answers to steps that carry a flag rule, each with whether it raised a flag."""
     if not steps:
         return []
@@ -43,21 +47,31 @@ def flagged_answers(session: Session, project_id: str, steps: set[tuple[str, str
         )
     ).all()
     wanted = [a for a in answers if (a.flow_id, a.step_id) in steps]
-    raised = set(
-        session.exec(select(FlagEvidence.answer_id).where(col(FlagEvidence.answer_id).in_([a.id for a in wanted]))).all()
-    ) if wanted else set()
+    raised = (
+        set(
+            session.exec(
+                select(FlagEvidence.answer_id).where(col(FlagEvidence.answer_id).in_([a.id for a in wanted]))
+            ).all()
+        )
+        if wanted
+        else set()
+    )
     return [(answer, answer.id in raised) for answer in wanted]
 
 
-def anonymous_counts(session: Session, project_id: str, since: datetime) -> dict[tuple[str, str], tuple[str, Counter[str]]]:
+def anonymous_counts(
+    session: Session, project_id: str, since: datetime
+) -> dict[tuple[str, str], tuple[str, Counter[str]]]:
     """Anonymous answers since a time, per (flow, step): the question and how many gave each answer.
 
     Each partner answers a step once per check-in, so the total is the number of
     partners who answered in the period (the pulse comes monthly)."""
     rows = session.exec(
-        select(Answer).where(
+        select(Answer)
+        .where(
             Answer.project_id == project_id, col(Answer.anonymous), ~col(Answer.skipped), Answer.answered_at >= since
-        ).order_by(col(Answer.id))
+        )
+        .order_by(col(Answer.id))
     ).all()
     result: dict[tuple[str, str], tuple[str, Counter[str]]] = {}
     for answer in rows:

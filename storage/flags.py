@@ -40,7 +40,15 @@ def open_flag(
             )
         ).first()
     if flag is None:
-        flag = Flag(project_id=project_id, person_id=person_id, need=need, severity=severity, note=note, opened_at=now, updated_at=now)
+        flag = Flag(
+            project_id=project_id,
+            person_id=person_id,
+            need=need,
+            severity=severity,
+            note=note,
+            opened_at=now,
+            updated_at=now,
+        )
         session.add(flag)
         session.flush()
         action = "opened"
@@ -123,14 +131,25 @@ def change(session: Session, flag: Flag, action: str, actor: Person | None, note
     elif action == "escalated":
         flag.escalated_at = now
     flag.updated_at = now
-    session.add(FlagEvent(flag_id=flag.id, action=action, actor_person_id=actor.id if actor else None, note=note, at=now))  # type: ignore[arg-type]
-    audit.record(session, "flag_change", now, actor=actor.telegram_user_id if actor else None, project_id=flag.project_id, detail=f"flag {flag.id} {action}")
+    session.add(
+        FlagEvent(flag_id=flag.id, action=action, actor_person_id=actor.id if actor else None, note=note, at=now)
+    )  # type: ignore[arg-type]
+    audit.record(
+        session,
+        "flag_change",
+        now,
+        actor=actor.telegram_user_id if actor else None,
+        project_id=flag.project_id,
+        detail=f"flag {flag.id} {action}",
+    )
 
 
 def past_service_level(session: Session, sla_hours: dict[str, float], now: datetime) -> list[Flag]:
     """Open flags nobody acknowledged within their severity's service level, not yet escalated."""
     rows = session.exec(
-        select(Flag).where(Flag.status == "open", col(Flag.escalated_at).is_(None), col(Flag.severity).in_(list(sla_hours)))
+        select(Flag).where(
+            Flag.status == "open", col(Flag.escalated_at).is_(None), col(Flag.severity).in_(list(sla_hours))
+        )
     ).all()
     return [flag for flag in rows if flag.opened_at + timedelta(hours=sla_hours[flag.severity]) <= now]
 

@@ -29,7 +29,9 @@ def to_report(session: Session, decided_before: datetime) -> list[Idea]:
     return list(
         session.exec(
             select(Idea)
-            .where(col(Idea.decided_at) < decided_before, col(Idea.reported_at).is_(None), col(Idea.person_id).is_not(None))
+            .where(
+                col(Idea.decided_at) < decided_before, col(Idea.reported_at).is_(None), col(Idea.person_id).is_not(None)
+            )
             .order_by(col(Idea.person_id), col(Idea.id))
             .with_for_update(skip_locked=True)
         )

@@ -43,7 +43,14 @@ def store_many(session: Session, calls: list[tuple[int, int | None, dict[str, An
     """:func:`store` for each ``(update_id, chat_id, payload, now)``, in one statement:
     the webhook requests that arrive together share a transaction (bot/delivery/inbox.py)."""
     rows = [
-        {"update_id": update_id, "chat_id": chat_id, "payload": payload, "status": "pending", "attempts": 0, "received_at": now}
+        {
+            "update_id": update_id,
+            "chat_id": chat_id,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "received_at": now,
+        }
         for update_id, chat_id, payload, now in calls
     ]
     inserted = set(session.execute(_STORE[session.get_bind().dialect.name], rows).scalars())
@@ -72,7 +79,10 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list
     claimable = (
         select(InboxUpdate.update_id)
         .where(
-            or_(InboxUpdate.status == "pending", and_(InboxUpdate.status == "processing", col(InboxUpdate.claimed_at) <= expired)),
+            or_(
+                InboxUpdate.status == "pending",
+                and_(InboxUpdate.status == "processing", col(InboxUpdate.claimed_at) <= expired),
+            ),
             or_(col(InboxUpdate.chat_id).is_(None), col(InboxUpdate.chat_id).not_in(busy)),
         )
         .order_by(col(InboxUpdate.update_id))
@@ -85,7 +95,14 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list
         .returning(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.payload, InboxUpdate.attempts)
     ).all()
     claimed = [
-        InboxUpdate(update_id=r.update_id, chat_id=r.chat_id, payload=r.payload, attempts=r.attempts, status="processing", claimed_at=now)
+        InboxUpdate(
+            update_id=r.update_id,
+            chat_id=r.chat_id,
+            payload=r.payload,
+            attempts=r.attempts,
+            status="processing",
+            claimed_at=now,
+        )
         for r in rows
     ]
     return sorted(claimed, key=lambda row: row.update_id)
@@ -105,7 +122,11 @@ def finish_many(session: Session, calls: list[tuple[list[int], datetime, str]]) 
     for (claimed_at, status), update_ids in grouped.items():
         session.execute(
             update(InboxUpdate)
-            .where(col(InboxUpdate.update_id).in_(update_ids), InboxUpdate.status == "processing", InboxUpdate.claimed_at == claimed_at)
+            .where(
+                col(InboxUpdate.update_id).in_(update_ids),
+                InboxUpdate.status == "processing",
+                InboxUpdate.claimed_at == claimed_at,
+            )
             .values(status=status)
         )
     return [None] * len(calls)

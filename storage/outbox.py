@@ -35,7 +35,15 @@ _TABLE = OutboxMessage.__table__
 def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime) -> None:
     """Queue a message in the session's transaction: written at the commit with
     the unit of work's other rows, in the order queued (see storage/queued.py)."""
-    row = {"chat_id": chat_id, "method": method, "payload": payload, "status": "pending", "attempts": 0, "not_before": now, "created_at": now}
+    row = {
+        "chat_id": chat_id,
+        "method": method,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }
     queue_insert(session, _TABLE, row)
 
 
@@ -54,7 +62,8 @@ class Claimed(NamedTuple):
 # Statements the sender runs for every message or claim, built once: building a statement cost
 # as much as running it.  A chat with a message in hand, or one waiting to be retried, is busy.
 _BUSY_CHATS = select(_TABLE.c.chat_id).where(
-    _TABLE.c.status.in_(IN_HAND) | ((_TABLE.c.status == "pending") & (_TABLE.c.not_before > bindparam("claim_now", type_=UTCDateTime)))
+    _TABLE.c.status.in_(IN_HAND)
+    | ((_TABLE.c.status == "pending") & (_TABLE.c.not_before > bindparam("claim_now", type_=UTCDateTime)))
 )
 _CLAIMABLE = (
     select(_TABLE.c.id)
@@ -81,7 +90,12 @@ _BEGIN_SENDS = (
 _MARK_SENT = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("b_id"))
-    .values(status="sent", sent_at=bindparam("b_at", type_=UTCDateTime), telegram_message_id=bindparam("b_telegram_id"), error=None)
+    .values(
+        status="sent",
+        sent_at=bindparam("b_at", type_=UTCDateTime),
+        telegram_message_id=bindparam("b_telegram_id"),
+        error=None,
+    )
 )
 
 
@@ -115,7 +129,11 @@ def begin_sends(session: Session, calls: Sequence[tuple[int, datetime, datetime]
     now = max(now for _, _, now in calls)
     started: set[int] = set()
     for claimed_at, ids in by_claim.items():
-        started.update(session.connection().execute(_BEGIN_SENDS, {"ids": ids, "claimed": claimed_at, "sending_since": now}).scalars())
+        started.update(
+            session.connection()
+            .execute(_BEGIN_SENDS, {"ids": ids, "claimed": claimed_at, "sending_since": now})
+            .scalars()
+        )
     return [message_id in started for message_id, _, _ in calls]
 
 
@@ -189,9 +207,7 @@ def settle_interrupted(session: Session, older_than: datetime) -> tuple[int, int
 
 def pending_count(session: Session) -> int:
     """Messages not yet settled: waiting, claimed or being sent."""
-    return session.exec(
-        select(func.count()).where(col(OutboxMessage.status).in_(("pending", *IN_HAND)))
-    ).one()
+    return session.exec(select(func.count()).where(col(OutboxMessage.status).in_(("pending", *IN_HAND)))).one()
 
 
 def _first_waiting(status: str) -> Select[tuple[datetime]]:
@@ -214,4 +230,6 @@ def oldest_waiting(session: Session, now: datetime) -> datetime | None:
 
 
 def messages_for_chat(session: Session, chat_id: int) -> list[OutboxMessage]:
-    return list(session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(col(OutboxMessage.id))))
+    return list(
+        session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(col(OutboxMessage.id)))
+    )

@@ -103,7 +103,9 @@ def record_consent_decision(
 
 
 def consents_of(session: Session, person_id: int) -> list[ConsentRecord]:
-    return list(session.exec(select(ConsentRecord).where(ConsentRecord.person_id == person_id).order_by(col(ConsentRecord.id))))
+    return list(
+        session.exec(select(ConsentRecord).where(ConsentRecord.person_id == person_id).order_by(col(ConsentRecord.id)))
+    )
 
 
 def partners_of_projects(session: Session, project_ids: list[str]) -> list[tuple[Person, Membership]]:
@@ -142,12 +144,16 @@ def personal_data(session: Session, person_id: int) -> PersonalData:
     flag_rows = list(session.exec(select(Flag).where(Flag.person_id == person_id).order_by(col(Flag.id))))
     flag_ids = [flag.id for flag in flag_rows]
     return PersonalData(
-        memberships=list(session.exec(select(Membership).where(Membership.person_id == person_id).order_by(col(Membership.id)))),
+        memberships=list(
+            session.exec(select(Membership).where(Membership.person_id == person_id).order_by(col(Membership.id)))
+        ),
         consents=consents_of(session, person_id),
         checkins=list(session.exec(select(Checkin).where(Checkin.person_id == person_id).order_by(col(Checkin.id)))),
         answers=list(session.exec(select(Answer).where(Answer.person_id == person_id).order_by(col(Answer.id)))),
         flags=flag_rows,
-        flag_events=list(session.exec(select(FlagEvent).where(col(FlagEvent.flag_id).in_(flag_ids)).order_by(col(FlagEvent.id)))),
+        flag_events=list(
+            session.exec(select(FlagEvent).where(col(FlagEvent.flag_id).in_(flag_ids)).order_by(col(FlagEvent.id)))
+        ),
         ideas=list(session.exec(select(Idea).where(Idea.person_id == person_id).order_by(col(Idea.id)))),
     )
 
@@ -175,7 +181,10 @@ def erase_person(session: Session, person: Person, staff_chats: list[int], now: 
     if staff_chats:
         session.execute(
             update(OutboxMessage)
-            .where(col(OutboxMessage.chat_id).in_(staff_chats), col(OutboxMessage.status).in_(("sent", "failed", "uncertain")))
+            .where(
+                col(OutboxMessage.chat_id).in_(staff_chats),
+                col(OutboxMessage.status).in_(("sent", "failed", "uncertain")),
+            )
             .values(payload={})
         )
     session.delete(person)

@@ -109,14 +109,21 @@ def _compile(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> 
     plan = [(name, processors.get(name), fixed.get(name)) for name in names]
 
     def positional(row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(process(row.get(name, default)) if process else row.get(name, default) for name, process, default in plan)
+        return tuple(
+            process(row.get(name, default)) if process else row.get(name, default) for name, process, default in plan
+        )
 
     def named(row: dict[str, Any]) -> dict[str, Any]:
-        return {name: process(row.get(name, default)) if process else row.get(name, default) for name, process, default in plan}
+        return {
+            name: process(row.get(name, default)) if process else row.get(name, default)
+            for name, process, default in plan
+        }
 
     columns = statement.selected_columns if isinstance(statement, Select) else ()
     results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-    found = _compiled[(statement, dialect, keys)] = _Compiled(compiled.string, positional if compiled.positional else named, results)
+    found = _compiled[(statement, dialect, keys)] = _Compiled(
+        compiled.string, positional if compiled.positional else named, results
+    )
     return found
 
 
@@ -147,7 +154,9 @@ def _execute(cursor: Any, dialect: Dialect, sql: str, parameters: list[Any]) -> 
         else:
             cursor.executemany(sql, parameters)
     except dialect.loaded_dbapi.Error as error:
-        raise DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect) from error
+        raise DBAPIError.instance(
+            sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+        ) from error
 
 
 def _write(session: OrmSession, key: str) -> None:

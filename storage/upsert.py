@@ -14,7 +14,9 @@ def upsert(session: Session, table: type[Any], keys: list[str], values: dict[str
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
     statement = insert(table).values(**values)
     if update:
-        statement = statement.on_conflict_do_update(index_elements=keys, set_={k: statement.excluded[k] for k in update})
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={k: statement.excluded[k] for k in update}
+        )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=keys)
     session.execute(statement)

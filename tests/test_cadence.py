@@ -37,7 +37,9 @@ def chain(schedule: Schedule, zone: str, start: datetime, end: datetime, **kwarg
 
 def test_old_keys_still_work() -> None:
     schedule = Schedule(flow="f", cadence="weekly", days=["Thursday"], time="09:15")  # type: ignore[arg-type]
-    assert local(next_due(schedule, LONDON, utc(2026, 11, 26, 9, 0))) == datetime(2026, 11, 26, 9, 15, tzinfo=ZoneInfo(LONDON))
+    assert local(next_due(schedule, LONDON, utc(2026, 11, 26, 9, 0))) == datetime(
+        2026, 11, 26, 9, 15, tzinfo=ZoneInfo(LONDON)
+    )
     assert local(next_due(schedule, LONDON, utc(2026, 11, 26, 9, 15))).date() == date(2026, 12, 3)
 
 
@@ -51,18 +53,25 @@ def test_weekly_on_given_days() -> None:
     schedule = Schedule(flow="f", cadence="weekly", days=["mon", "thu"], time="10:00")  # type: ignore[arg-type]
     dues = chain(schedule, LONDON, utc(2026, 6, 1), utc(2026, 6, 15))
     assert [local(d).strftime("%a %d %H:%M") for d in dues] == [
-        "Mon 01 10:00", "Thu 04 10:00", "Mon 08 10:00", "Thu 11 10:00"
+        "Mon 01 10:00",
+        "Thu 04 10:00",
+        "Mon 08 10:00",
+        "Thu 11 10:00",
     ]
 
 
 def test_monthly_on_a_day_and_on_the_last() -> None:
     fifteenth = Schedule(flow="f", cadence="monthly", day_of_month=15, time="10:00")  # type: ignore[arg-type]
     assert [local(d).date() for d in chain(fifteenth, LONDON, utc(2026, 1, 20), utc(2026, 4, 30))] == [
-        date(2026, 2, 15), date(2026, 3, 15), date(2026, 4, 15)
+        date(2026, 2, 15),
+        date(2026, 3, 15),
+        date(2026, 4, 15),
     ]
     last = Schedule(flow="f", cadence="monthly", day_of_month="last", time="10:00")  # type: ignore[arg-type]
     assert [local(d).date() for d in chain(last, LONDON, utc(2028, 1, 1), utc(2028, 4, 1))] == [
-        date(2028, 1, 31), date(2028, 2, 29), date(2028, 3, 31)
+        date(2028, 1, 31),
+        date(2028, 2, 29),
+        date(2028, 3, 31),
     ]
 
 

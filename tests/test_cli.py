@@ -31,7 +31,9 @@ def no_config(tmp_path: Path) -> list[str]:
     return ["--config", str(tmp_path / "absent.toml")]
 
 
-def test_check_lists_every_problem_with_file_line_and_path(capsys: pytest.CaptureFixture[str], no_config: list[str]) -> None:
+def test_check_lists_every_problem_with_file_line_and_path(
+    capsys: pytest.CaptureFixture[str], no_config: list[str]
+) -> None:
     files = [BROKEN / "unknown_goto.toml", BROKEN / "unknown_step_in_condition.toml"]
     assert main([*no_config, "flows", "check", *map(str, files)]) == 1
     err = capsys.readouterr().err
@@ -48,7 +50,9 @@ def test_check_summarises_each_good_flow_on_one_line(capsys: pytest.CaptureFixtu
     assert all(line.startswith("ok  ") and "(version " in line for line in lines)
 
 
-def test_schema_writes_the_json_schema(capsys: pytest.CaptureFixture[str], tmp_path: Path, no_config: list[str]) -> None:
+def test_schema_writes_the_json_schema(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, no_config: list[str]
+) -> None:
     output = tmp_path / "flow.schema.json"
     assert main([*no_config, "flows", "schema", "--output", str(output)]) == 0
     assert json.loads(output.read_text(encoding="utf-8")) == json_schema()
@@ -97,7 +101,22 @@ def test_preview_plays_a_flow_as_a_partner_sees_it(
             raise EOFError from None
 
     monkeypatch.setattr("builtins.input", typed)
-    assert main(["--config", str(config), "flows", "preview", "after-activity", "--name", "Ola", "--project", "Young Carers"]) == 0
+    assert (
+        main(
+            [
+                "--config",
+                str(config),
+                "flows",
+                "preview",
+                "after-activity",
+                "--name",
+                "Ola",
+                "--project",
+                "Young Carers",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Hi Ola, it's the check-in bot for Young Carers." in out
     assert "Have you been paid for your last session?\n   [1] Yes\n   [2] Not yet\n   [3] I don't take payment" in out

@@ -26,7 +26,7 @@ def _config(tmp_path: Path, base_url: str = "", token: str = "") -> Path:
 token = "{token}"
 base_url = "{base_url}"
 [storage]
-url = "sqlite:///{tmp_path / 'bot.db'}"
+url = "sqlite:///{tmp_path / "bot.db"}"
 [flows]
 directory = "{LIBRARY}"
 [[projects]]
@@ -48,13 +48,17 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert re.search(rf"^\s+{command}\b", out, re.MULTILINE), command
 
 
-def test_run_refuses_an_out_of_date_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_refuses_an_out_of_date_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     assert main(["--config", str(_config(tmp_path)), "run"]) == 2
     assert "Run `checkin db upgrade` first" in capsys.readouterr().err
 
 
-def test_run_without_a_token_says_how_to_give_one(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_without_a_token_says_how_to_give_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert main(["--config", str(_config(tmp_path)), "run"]) == 2
     assert "TELEGRAM_BOT_TOKEN" in capsys.readouterr().err
@@ -86,7 +90,9 @@ def sandbox_process() -> Iterator[tuple[str, str]]:
     process.wait(timeout=10)
 
 
-def test_invite_prints_a_deep_link_and_stores_the_code(tmp_path: Path, capsys: pytest.CaptureFixture[str], sandbox_process: tuple[str, str]) -> None:
+def test_invite_prints_a_deep_link_and_stores_the_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sandbox_process: tuple[str, str]
+) -> None:
     base_url, token = sandbox_process
     config = _config(tmp_path, base_url=base_url, token=token)
     assert main(["--config", str(config), "db", "upgrade"]) == 0
@@ -107,7 +113,9 @@ def test_invite_for_an_unknown_project_lists_the_known_ones(tmp_path: Path, caps
 
 
 def test_demo_shows_the_flag_reaching_the_facilitator() -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], capture_output=True, text=True, timeout=90, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"], capture_output=True, text=True, timeout=90, check=False
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     partner, facilitator = result.stdout.split("Facilitator's chat (Alex)")
     assert "Have you been paid for your last session?" in partner

@@ -37,16 +37,49 @@ def _setup(db: Database, flag_count: int, anonymous_answers: int) -> Person:
         session.flush()
         session.add(Membership(person_id=staff.id, project_id="p", role="facilitator", status="active"))  # type: ignore[arg-type]
         for n in range(flag_count):
-            partner = Person(telegram_user_id=100 + n, chat_id=100 + n, first_name=f"<b>{n}</b>" + HOSTILE[:50], consent_version="1")
+            partner = Person(
+                telegram_user_id=100 + n, chat_id=100 + n, first_name=f"<b>{n}</b>" + HOSTILE[:50], consent_version="1"
+            )
             session.add(partner)
             session.flush()
             session.add(Membership(person_id=partner.id, project_id="p", role="partner", status="active"))  # type: ignore[arg-type]
-            answer = Answer(person_id=partner.id, project_id="p", flow_id="after-activity", flow_version="1", step_id="paid", question=HOSTILE, value=HOSTILE, display=HOSTILE.replace("</i>", "\n\n</i>"), answered_at=NOW - timedelta(days=n % 20))
+            answer = Answer(
+                person_id=partner.id,
+                project_id="p",
+                flow_id="after-activity",
+                flow_version="1",
+                step_id="paid",
+                question=HOSTILE,
+                value=HOSTILE,
+                display=HOSTILE.replace("</i>", "\n\n</i>"),
+                answered_at=NOW - timedelta(days=n % 20),
+            )
             session.add(answer)
             session.flush()
-            flags.open_flag(session, project_id="p", person_id=partner.id, need="payment", severity="high", note=HOSTILE, answer_ids=[answer.id], now=NOW - timedelta(hours=n))  # type: ignore[list-item]
+            flags.open_flag(
+                session,
+                project_id="p",
+                person_id=partner.id,
+                need="payment",
+                severity="high",
+                note=HOSTILE,
+                answer_ids=[answer.id],
+                now=NOW - timedelta(hours=n),
+            )  # type: ignore[list-item]
         for _ in range(anonymous_answers):
-            session.add(Answer(project_id="p", flow_id="pulse", flow_version="1", step_id="ladder", question="Which is closest?", value="partners", display="We decide things together", anonymous=True, answered_at=NOW - timedelta(days=2)))
+            session.add(
+                Answer(
+                    project_id="p",
+                    flow_id="pulse",
+                    flow_version="1",
+                    step_id="ladder",
+                    question="Which is closest?",
+                    value="partners",
+                    display="We decide things together",
+                    anonymous=True,
+                    answered_at=NOW - timedelta(days=2),
+                )
+            )
         session.commit()
         session.refresh(staff)
         return staff
@@ -55,7 +88,9 @@ def _setup(db: Database, flag_count: int, anonymous_answers: int) -> Person:
 def _render(db: Database, staff: Person, settings: Settings | None = None) -> list[dict[str, object]]:
     settings = settings or Settings()
     with db.session() as session:
-        built = build_digest(session, settings, FlowRegistry.from_directory(LIBRARY), staff, ["p"], NOW - timedelta(days=1), NOW)
+        built = build_digest(
+            session, settings, FlowRegistry.from_directory(LIBRARY), staff, ["p"], NOW - timedelta(days=1), NOW
+        )
         return built.messages
 
 
@@ -83,7 +118,19 @@ def test_anonymous_answers_only_from_k_partners(db: Database) -> None:
     assert "Not enough answers to show without identifying anyone" in below
     assert "We decide things together" not in below
     with db.session() as session:
-        session.add(Answer(project_id="p", flow_id="pulse", flow_version="1", step_id="ladder", question="Which is closest?", value="partners", display="We decide things together", anonymous=True, answered_at=NOW - timedelta(days=1)))
+        session.add(
+            Answer(
+                project_id="p",
+                flow_id="pulse",
+                flow_version="1",
+                step_id="ladder",
+                question="Which is closest?",
+                value="partners",
+                display="We decide things together",
+                anonymous=True,
+                answered_at=NOW - timedelta(days=1),
+            )
+        )
         session.commit()
     above = "\n".join(str(m["text"]) for m in _render(db, staff))
     assert "We decide things together: 3" in above
@@ -97,7 +144,9 @@ def test_nothing_new_is_one_line_or_skipped(db: Database) -> None:
 
 
 def test_schedule_in_the_facilitators_time_zone() -> None:
-    settings = Settings.model_validate({"digest": {"people": [{"telegram_id": 1, "days": ["mon"], "time": "08:30", "timezone": "Europe/London"}]}})
+    settings = Settings.model_validate(
+        {"digest": {"people": [{"telegram_id": 1, "days": ["mon"], "time": "08:30", "timezone": "Europe/London"}]}}
+    )
     schedule = schedule_of(settings, Person(telegram_user_id=1, chat_id=1), [])
     summer = datetime(2026, 7, 1, tzinfo=UTC)  # a Wednesday; London is UTC+1
     assert next_slot(schedule, summer) == datetime(2026, 7, 6, 7, 30, tzinfo=UTC)
@@ -112,7 +161,7 @@ def test_schedule_in_the_facilitators_time_zone() -> None:
         ("I can’t go on like this", True),
         ("thinking about self-harm again", True),
         ("the meeting was hopelessly long", False),
-        ("I was overdosed on paperwork" , False),
+        ("I was overdosed on paperwork", False),
         ("", False),
     ],
 )
@@ -120,7 +169,9 @@ def test_distress_words_match_whole_words_any_case_and_accent(text: str, alarmin
     assert matches_distress(text, Settings().safety.distress_phrases) is alarming
 
 
-def test_cli_digest_dry_run_and_flags_export(tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_digest_dry_run_and_flags_export(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot.cli import main
 
     url = f"sqlite:///{tmp_path}/cli.db"  # type: ignore[operator]
@@ -129,11 +180,16 @@ def test_cli_digest_dry_run_and_flags_export(tmp_path: pytest.TempPathFactory, c
     _setup(db, flag_count=2, anonymous_answers=0)
     db.dispose()
     config = tmp_path / "config.toml"  # type: ignore[operator]
-    config.write_text(f'[storage]\nurl = "{url}"\n[flows]\ndirectory = "{LIBRARY}"\n[[projects]]\nid = "p"\nname = "P"\n', encoding="utf-8")
+    config.write_text(
+        f'[storage]\nurl = "{url}"\n[flows]\ndirectory = "{LIBRARY}"\n[[projects]]\nid = "p"\nname = "P"\n',
+        encoding="utf-8",
+    )
     assert main(["--config", str(config), "digest", "--facilitator", "1", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "Your digest, Alex" in out and "[Resolve #1]" in out and "<b>#" not in out
-    assert main(["--config", str(config), "flags", "export", "--format", "csv", "--project", "p", "--status", "open"]) == 0
+    assert (
+        main(["--config", str(config), "flags", "export", "--format", "csv", "--project", "p", "--status", "open"]) == 0
+    )
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].startswith("flag,project,need") and len(rows) == 3
     assert "script" not in "\n".join(rows)  # no partner text in exports

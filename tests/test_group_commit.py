@@ -35,7 +35,10 @@ async def test_batched_sending_marks_match_one_by_one_and_refuse_a_taken_over_cl
     committer = GroupCommitter(db, batched={outbox.begin_send: outbox.begin_sends, outbox.mark_sent: outbox.mark_sents})
     try:
         started = await asyncio.gather(
-            *(committer.run(outbox.begin_send, m.id, stale if n == 0 else m.claimed_at, NOW) for n, m in enumerate(messages))
+            *(
+                committer.run(outbox.begin_send, m.id, stale if n == 0 else m.claimed_at, NOW)
+                for n, m in enumerate(messages)
+            )
         )
         assert started == [False, True, True, True, True, True]
         await asyncio.gather(*(committer.run(outbox.mark_sent, m.id, 500 + n, NOW) for n, m in enumerate(messages[1:])))
@@ -58,7 +61,9 @@ async def test_one_failing_write_fails_only_its_caller(db: Database) -> None:
     committer = GroupCommitter(db)
     try:
         results = await asyncio.gather(
-            committer.run(outbox.begin_send, message.id, message.claimed_at, NOW), committer.run(broken), return_exceptions=True
+            committer.run(outbox.begin_send, message.id, message.claimed_at, NOW),
+            committer.run(broken),
+            return_exceptions=True,
         )
     finally:
         await committer.stop()
@@ -79,7 +84,9 @@ class _Application:
         self.handled.append(update.update_id)
 
 
-async def test_the_webhook_inbox_stores_and_settles_through_the_batched_writes(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_webhook_inbox_stores_and_settles_through_the_batched_writes(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Webhook updates arriving together are stored, and chats settled, by the batched
     forms (one statement for all): a call the batched form cannot take would quietly
     fall back to one transaction per update, which the refusing one-by-one forms catch."""

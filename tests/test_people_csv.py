@@ -64,12 +64,17 @@ def test_good_rows_become_one_invite_each_and_names_stay_out_of_the_database(
     assert main([*config, "partners", "import", str(source)]) == 0
     assert "Invite links written to" in capsys.readouterr().out
     rows = list(csv.DictReader((tmp_path / "partners-links.csv").open(encoding="utf-8")))
-    assert [(r["name"], r["project"], r["role"]) for r in rows] == [("Sam", "carers", "partner"), ("Ola", "peers", "partner")]
+    assert [(r["name"], r["project"], r["role"]) for r in rows] == [
+        ("Sam", "carers", "partner"),
+        ("Ola", "peers", "partner"),
+    ]
     with db.session() as session:
         invites = {i.code: i for i in session.exec(select(Invite))}
         assert {r["link"].rsplit("start=", 1)[1] for r in rows} == set(invites)
         assert all(i.uses_left == 1 for i in invites.values())
-        assert session.exec(select(AuditEvent).where(AuditEvent.action == "import")).one().detail.startswith("2 invite(s)")
+        assert (
+            session.exec(select(AuditEvent).where(AuditEvent.action == "import")).one().detail.startswith("2 invite(s)")
+        )
     assert main([*config, "partners", "export"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "project,name,status,joined_at,consent_version,last_answered"
     assert main([*config, "audit", "--since", "1d"]) == 0

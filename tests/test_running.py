@@ -10,7 +10,9 @@ import pytest
 from bot import running
 
 
-async def test_a_stop_step_that_hangs_is_cut_off_and_logged(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_stop_step_that_hangs_is_cut_off_and_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(running, "STOP_STEP_SECONDS", 0.05)
     with caplog.at_level(logging.WARNING, logger="bot.running"):
         await asyncio.wait_for(running._bounded(asyncio.Event().wait(), "a stuck step"), timeout=5)  # type: ignore[arg-type]

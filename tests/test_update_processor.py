@@ -18,12 +18,25 @@ MESSAGE = {"message_id": 9, "date": 0, "chat": CHAT, "from": USER, "text": "fine
     "payload",
     [
         {"update_id": 1, "message": MESSAGE},
-        {"update_id": 2, "callback_query": {"id": "q", "from": USER, "chat_instance": "c", "data": "a:1", "message": MESSAGE}},
-        {"update_id": 3, "callback_query": {"id": "q", "from": USER, "chat_instance": "c", "inline_message_id": "i", "data": "a:1"}},
+        {
+            "update_id": 2,
+            "callback_query": {"id": "q", "from": USER, "chat_instance": "c", "data": "a:1", "message": MESSAGE},
+        },
+        {
+            "update_id": 3,
+            "callback_query": {"id": "q", "from": USER, "chat_instance": "c", "inline_message_id": "i", "data": "a:1"},
+        },
         {"update_id": 4, "edited_message": {**MESSAGE, "edit_date": 1}},
-        {"update_id": 5, "my_chat_member": {"chat": CHAT, "from": USER, "date": 0,
-                                            "old_chat_member": {"status": "member", "user": USER},
-                                            "new_chat_member": {"status": "kicked", "user": USER, "until_date": 0}}},
+        {
+            "update_id": 5,
+            "my_chat_member": {
+                "chat": CHAT,
+                "from": USER,
+                "date": 0,
+                "old_chat_member": {"status": "member", "user": USER},
+                "new_chat_member": {"status": "kicked", "user": USER, "until_date": 0},
+            },
+        },
         {"update_id": 6},
     ],
     ids=["message", "button", "inline-button", "edited", "blocked", "no-partner"],

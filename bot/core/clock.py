@@ -35,7 +35,7 @@ class ShiftedClock:
 
 
 def parse_since(text: str, now: datetime) -> datetime:
-    """"2026-11-01", "2026-11-01T09:00" or a span back from now: "7d", "12h", "2w"."""
+    """ "2026-11-01", "2026-11-01T09:00" or a span back from now: "7d", "12h", "2w"."""
     span = parse_span(text)
     if span is not None:
         return now - span
@@ -44,7 +44,7 @@ def parse_since(text: str, now: datetime) -> datetime:
 
 
 def parse_span(text: str) -> timedelta | None:
-    """"7d", "12h", "2w"; a plain number is days.  None if it is not a span."""
+    """ "7d", "12h", "2w"; a plain number is days.  None if it is not a span."""
     text = text.strip().lower()
     units = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
     number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "d")

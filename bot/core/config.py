@@ -77,10 +77,26 @@ class SchedulerSettings(_Strict):
 
 
 DEFAULT_DISTRESS_PHRASES = [
-    "suicide", "suicidal", "kill myself", "end my life", "end it all", "want to die",
-    "better off dead", "self harm", "self-harm", "hurt myself", "cutting myself",
-    "overdose", "no way out", "can't go on", "cannot go on", "hopeless", "in crisis",
-    "not safe", "unsafe at home", "being abused",
+    "suicide",
+    "suicidal",
+    "kill myself",
+    "end my life",
+    "end it all",
+    "want to die",
+    "better off dead",
+    "self harm",
+    "self-harm",
+    "hurt myself",
+    "cutting myself",
+    "overdose",
+    "no way out",
+    "can't go on",
+    "cannot go on",
+    "hopeless",
+    "in crisis",
+    "not safe",
+    "unsafe at home",
+    "being abused",
 ]
 DEFAULT_SIGNPOSTING = """\
 Thank you for telling me, {first_name}. I'm sorry things are this hard. \
@@ -151,7 +167,7 @@ class DigestSettings(_Strict):
 
 
 def parse_window(text: str) -> tuple[dt.time, dt.time]:
-    """"HH:MM-HH:MM" as (start, end) local times; quiet hours may end before they start."""
+    """ "HH:MM-HH:MM" as (start, end) local times; quiet hours may end before they start."""
     try:
         start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
     except ValueError:

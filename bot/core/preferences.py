@@ -34,7 +34,9 @@ def profile_changes(flow: Flow, answers: list[AnswerRecord]) -> dict[str, Any]:
             continue
         value = profile_value(step.profile, record.value)
         if value is not None:
-            changes[PROFILE_COLUMNS[step.profile]] = None if step.profile == "quiet_hours" and value == "none" else value
+            changes[PROFILE_COLUMNS[step.profile]] = (
+                None if step.profile == "quiet_hours" and value == "none" else value
+            )
     return changes
 
 

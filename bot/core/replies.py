@@ -11,5 +11,12 @@ from bot.core.telegram_format import plain
 from storage import outbox
 
 
-def say(session: Session, chat_id: int, now: datetime, text: str, buttons: list[list[tuple[str, str]]] | None = None, **values: str) -> None:
+def say(
+    session: Session,
+    chat_id: int,
+    now: datetime,
+    text: str,
+    buttons: list[list[tuple[str, str]]] | None = None,
+    **values: str,
+) -> None:
     outbox.enqueue(session, chat_id, "sendMessage", plain(text, buttons, **values), now)

@@ -19,7 +19,6 @@ from storage import audit, people, projects
 from storage.models import Person
 
 
-
 def projects_for(session: Session, rt: Runtime, telegram_user_id: int, role: str) -> list[str]:
     """Project ids where this person acts in ``role`` (a coordinator may also do what a facilitator does)."""
     person = people.person_by_telegram_id(session, telegram_user_id)
@@ -39,7 +38,12 @@ def projects_for(session: Session, rt: Runtime, telegram_user_id: int, role: str
 
 
 def refuse(
-    session: Session, sender: Sender | Person, command: str, now: datetime, project_id: str | None = None, text: str = texts.NOT_ALLOWED
+    session: Session,
+    sender: Sender | Person,
+    command: str,
+    now: datetime,
+    project_id: str | None = None,
+    text: str = texts.NOT_ALLOWED,
 ) -> None:
     """The same kind words whatever the reason; the audit log keeps which command."""
     audit.record(session, "refused", now, actor=sender.telegram_user_id, project_id=project_id, detail=command)
@@ -47,10 +51,15 @@ def refuse(
 
 
 def facilitates(session: Session, person: Person, project_id: str) -> bool:
-    return any(m.project_id == project_id and m.status == "active" for m in projects.memberships_of(session, person.id, "facilitator"))  # type: ignore[arg-type]
+    return any(
+        m.project_id == project_id and m.status == "active"
+        for m in projects.memberships_of(session, person.id, "facilitator")
+    )  # type: ignore[arg-type]
 
 
-def acting_facilitator(session: Session, sender: Sender, project_id: str | None, detail: str, now: datetime) -> Person | None:
+def acting_facilitator(
+    session: Session, sender: Sender, project_id: str | None, detail: str, now: datetime
+) -> Person | None:
     """The sender, if they facilitate ``project_id`` (a button on a flag or an idea);
     otherwise a polite, audited refusal and None.  Nothing else changes."""
     actor = people.person_by_telegram_id(session, sender.telegram_user_id)

@@ -15,7 +15,9 @@ from storage.models import Person
 from storage.people import PartnerRow
 
 
-def schedule_next(session: Session, settings: Settings, person: Person | PartnerRow, project_id: str, flow_id: str, now: datetime) -> None:
+def schedule_next(
+    session: Session, settings: Settings, person: Person | PartnerRow, project_id: str, flow_id: str, now: datetime
+) -> None:
     """Make sure the partner has their next check-in of this flow on the calendar."""
     project = settings.project(project_id)
     if project is None or checkins.has_next_scheduled(session, person.id, project_id, flow_id):  # type: ignore[arg-type]
@@ -24,7 +26,14 @@ def schedule_next(session: Session, settings: Settings, person: Person | Partner
         if schedule.flow == flow_id:
             since = (now - timedelta(days=schedule.days_after + 1)).date()
             held = activities.activity_dates(session, project_id, since) if schedule.cadence == "after_activity" else ()
-            due = next_due(schedule, project.timezone, now, prefs=preferences_of(person), seed=f"{person.id}:{flow_id}", activity_dates=held)
+            due = next_due(
+                schedule,
+                project.timezone,
+                now,
+                prefs=preferences_of(person),
+                seed=f"{person.id}:{flow_id}",
+                activity_dates=held,
+            )
             if due is not None:
                 checkins.queue_checkin(session, person.id, project_id, flow_id, due)  # type: ignore[arg-type]
             return

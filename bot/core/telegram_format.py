@@ -49,7 +49,10 @@ def typeable_options(prompt: Prompt) -> str:
     if scale:
         extra = " Or type skip." if len(scale) < len(flat) else ""
         return f"Type a number from {scale[0]} to {scale[-1]}.{extra}"
-    return "\n".join(f"{number}. {button.label}" for number, button in enumerate(flat, 1)) + "\nType the number of your answer."
+    return (
+        "\n".join(f"{number}. {button.label}" for number, button in enumerate(flat, 1))
+        + "\nType the number of your answer."
+    )
 
 
 def split_html(html_text: str, limit: int = MESSAGE_MAX_CHARS) -> list[str]:

@@ -3,8 +3,7 @@
 Placeholders are filled with ``str.format`` after the values are HTML-escaped."""
 
 NOT_JOINED = (
-    "Hello! I'm the check-in bot for co-production projects. "
-    "To join, please use the invite link your project sent you."
+    "Hello! I'm the check-in bot for co-production projects. To join, please use the invite link your project sent you."
 )
 INVITE_NOT_VALID = (
     "Sorry, that invite link doesn't work any more. It may have been used already or expired. "
@@ -54,15 +53,16 @@ COORDINATOR_HELP = (
     "/reload — load changed question flows"
 )
 PAUSED = (
-    "Paused. I won't send any check-ins until you send /resume. "
-    "There's nothing you need to do. Take care of yourself."
+    "Paused. I won't send any check-ins until you send /resume. There's nothing you need to do. Take care of yourself."
 )
 RESUMED = "Welcome back, {first_name}. Check-ins are on again. Thank you for being here."
 AWAY = "Thanks for letting me know. I won't send any check-ins until {date}. Take care while you're away."
 AWAY_EXAMPLE = "Please tell me the day you're back, like this: /away {example}"
 SNOOZED_TODAY = "Of course. I'll ask again later today, at {time}."
 SNOOZED_TOMORROW = "Of course. I'll ask again tomorrow at {time}."
-SNOOZE_PART_WAY = "Your answers so far are saved. Carry on whenever you're ready, or type pause to leave this check-in for now."
+SNOOZE_PART_WAY = (
+    "Your answers so far are saved. Carry on whenever you're ready, or type pause to leave this check-in for now."
+)
 NOTHING_TO_SNOOZE = "There's no check-in waiting right now, so nothing to snooze. Enjoy your day."
 REMINDER = "Just a gentle reminder: this check-in is still here whenever you're ready. No rush, and you can type pause to leave it."
 FACILITATOR_SLOWED = (
@@ -70,7 +70,9 @@ FACILITATOR_SLOWED = (
     "I'll check in with them half as often until they reply. They may simply be busy; "
     "you might like to say hello."
 )
-SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Your answers so far are safe. Please try again in a moment."
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side. Your answers so far are safe. Please try again in a moment."
+)
 RELOAD_NOT_ALLOWED = "Sorry, that's not something I can do for you. Send /help to see what I can do."
 RELOADED = "Flows reloaded. New check-ins use these versions; check-ins already started finish on theirs."
 RELOAD_REFUSED = (
@@ -78,7 +80,9 @@ RELOAD_REFUSED = (
     "Please fix these problems and send /reload again."
 )
 NOT_ALLOWED = RELOAD_NOT_ALLOWED
-CONSENT_AGAIN = "I've changed how I look after what you tell me. Please read it below. Check-ins wait until you say it's OK."
+CONSENT_AGAIN = (
+    "I've changed how I look after what you tell me. Please read it below. Check-ins wait until you say it's OK."
+)
 CONSENT_AGAIN_DECLINED = (
     "That's fine. I won't send check-ins or keep anything new. "
     "Send /start to read it again, or /forget if you'd like me to delete what I have."
@@ -96,7 +100,9 @@ FORGOTTEN = (
     "If you ever want to come back, a new invite link starts afresh."
 )
 FORGET_KEPT = "Good. Nothing has changed. I'm glad you're staying."
-PARTNER_LEFT = "A partner has left {project_name} and asked me to delete their data. Any open needs they had are now closed."
+PARTNER_LEFT = (
+    "A partner has left {project_name} and asked me to delete their data. Any open needs they had are now closed."
+)
 FLOODED = (
     "You've sent me a lot of messages very quickly, so I'm taking a one-minute break. "
     "Anything you send in that minute I won't see, so please send it again after."
@@ -107,7 +113,9 @@ NO_PARTNERS = "There are no partners in your projects yet."
 SETTINGS_MENU = "Your settings. Tap one to change it:\n\n{summary}"
 SETTINGS_PICK = "{question}\nTap an option. For several choices, tap each, then Done."
 SETTINGS_SAVED = "Saved. Thank you.\n\n{summary}"
-SETTINGS_TIMEZONE = "To change your time zone, send /settings timezone and your town or city, for example: /settings timezone London"
+SETTINGS_TIMEZONE = (
+    "To change your time zone, send /settings timezone and your town or city, for example: /settings timezone London"
+)
 SETTINGS_TIMEZONE_UNKNOWN = "Sorry, I don't know that place. Try a big city near you, or a name like Europe/London."
 SETTINGS_DONE_BUTTON = "Done"
 SETTINGS_BACK_BUTTON = "Back"
@@ -138,7 +146,9 @@ ESCALATED_HEADER = "These needs have waited longer than they should for someone 
 IDEA_ASK = "I'd love to hear it. Type your idea or suggestion in your next message."
 IDEA_THANKS = "Thank you, {first_name}. I've passed your idea to the team, and I'll let you know what comes of it."
 IDEA_NOT_A_PARTNER = "Ideas come from partners of a project. If you're a partner, please use your invite link first."
-ASK_IDEA_NOTE = "What happened with idea #{idea_id}? A sentence in plain words: {first_name} will see it. (Type cancel to stop.)"
+ASK_IDEA_NOTE = (
+    "What happened with idea #{idea_id}? A sentence in plain words: {first_name} will see it. (Type cancel to stop.)"
+)
 IDEA_RECORDED = "Thank you. I'll tell {first_name} in their monthly summary."
 IDEA_SUMMARY_HEADER = "Here's what came of your ideas this month, {first_name}:"
 

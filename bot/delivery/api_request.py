@@ -99,7 +99,9 @@ class ApiRequest(BaseRequest):
         waiting = _given(pool_timeout, self._pool_timeout)
         if request_data is not None and request_data.contains_files:
             write = _given(write_timeout, self._media_write_timeout)
-            return await self._upload(url, request_data, _sum(_given(read_timeout, self._read_timeout), write), connect, waiting)
+            return await self._upload(
+                url, request_data, _sum(_given(read_timeout, self._read_timeout), write), connect, waiting
+            )
         # no separate write timeout: a JSON body fits the socket buffer, so the read bounds the exchange
         read = _given(read_timeout, self._read_timeout)
         scheme, host, port, target, authority = _split(url)
@@ -129,9 +131,13 @@ class ApiRequest(BaseRequest):
                 form.add_field(name, content, filename=filename, content_type=rest[0] if rest else None)
             else:
                 form.add_field(name, part)
-        timeout = aiohttp.ClientTimeout(total=None, connect=_sum(waiting, connect), sock_connect=connect, sock_read=read)
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=_sum(waiting, connect), sock_connect=connect, sock_read=read
+        )
         try:
-            async with self._uploads.post(url, data=form, headers={"User-Agent": self.USER_AGENT}, timeout=timeout) as response:
+            async with self._uploads.post(
+                url, data=form, headers={"User-Agent": self.USER_AGENT}, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as error:
             raise TimedOut("Connect timeout: the request was not sent to Telegram.") from NotSent(str(error))
@@ -151,7 +157,9 @@ class _Pool:
         self._slots = asyncio.Semaphore(size)
         self._closed = False
 
-    async def exchange(self, request: bytes, connect: float | None, waiting: float | None, read: float | None) -> tuple[int, bytes]:
+    async def exchange(
+        self, request: bytes, connect: float | None, waiting: float | None, read: float | None
+    ) -> tuple[int, bytes]:
         """Send one request and return (status, body)."""
         try:
             async with asyncio.timeout(waiting):
@@ -190,7 +198,11 @@ class _Pool:
         try:
             async with asyncio.timeout(timeout):
                 _, connection = await loop.create_connection(
-                    _Connection, self._host, self._port, ssl=self._ssl, server_hostname=self._host if self._ssl else None
+                    _Connection,
+                    self._host,
+                    self._port,
+                    ssl=self._ssl,
+                    server_hostname=self._host if self._ssl else None,
                 )
         except TimeoutError:
             raise TimedOut("Connect timeout: the request was not sent to Telegram.") from NotSent()

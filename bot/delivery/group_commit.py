@@ -79,7 +79,7 @@ class GroupCommitter:
                     values = many(session, calls) if many else [fn(session, *args) for args in calls]
                     results.extend((True, value) for value in values)
                 return results
-        except Exception:  # noqa: BLE001 - whatever failed, each write is retried alone and fails only itself
+        except Exception:
             if len(batch) == 1:
                 return [self._alone(batch[0])]
             log.warning("a grouped write failed; retrying %d writes one by one", len(batch))
@@ -90,6 +90,5 @@ class GroupCommitter:
         try:
             with self.db.session() as session:
                 return True, fn(session, *args)
-        except Exception as error:  # noqa: BLE001 - handed to the write's caller, who awaits it
+        except Exception as error:
             return False, error
-

@@ -161,7 +161,9 @@ class Outbox:
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._senders: set[asyncio.Task[None]] = set()
-        self._writes = GroupCommitter(db, batched={queue.begin_send: queue.begin_sends, queue.mark_sent: queue.mark_sents})
+        self._writes = GroupCommitter(
+            db, batched={queue.begin_send: queue.begin_sends, queue.mark_sent: queue.mark_sents}
+        )
         #: one sender per bot: the token's numeric part is the bot's id (not the secret part)
         self._lease = f"outbox:{bot.token.split(':', 1)[0]}"
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -187,7 +189,11 @@ class Outbox:
             if self._senders:
                 _, late = await asyncio.wait(set(self._senders), timeout=STOP_SENDS_SECONDS)
                 if late:
-                    log.warning("stopping: %d chat(s) still sending after %.0f s; their messages are settled later", len(late), STOP_SENDS_SECONDS)
+                    log.warning(
+                        "stopping: %d chat(s) still sending after %.0f s; their messages are settled later",
+                        len(late),
+                        STOP_SENDS_SECONDS,
+                    )
                     for task in late:
                         task.cancel()
                     await asyncio.gather(*late, return_exceptions=True)
@@ -279,7 +285,11 @@ class Outbox:
     async def _settle_failure(self, message: Claimed, error: TelegramError) -> Outcome:
         """Record why a send failed, and what that means for the chat."""
         if isinstance(error, RetryAfter):
-            wait = error.retry_after.total_seconds() if isinstance(error.retry_after, timedelta) else float(error.retry_after)
+            wait = (
+                error.retry_after.total_seconds()
+                if isinstance(error.retry_after, timedelta)
+                else float(error.retry_after)
+            )
             self._paused_until = max(self._paused_until, time.monotonic() + wait)
             log.warning("Telegram asked us to wait %.0f s; pausing all sends", wait)
             await self._record(queue.retry_later, message.id, self.clock.now() + timedelta(seconds=wait), "429")
@@ -335,7 +345,9 @@ class Outbox:
         payload = dict(message.payload)
         buttons = payload.pop("buttons", None)
         if buttons:
-            payload["reply_markup"] = {"inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in buttons]}
+            payload["reply_markup"] = {
+                "inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in buttons]
+            }
         timeouts: dict[str, Any] = {}
         if self.send_timeout is not None:
             timeouts.update(read_timeout=self.send_timeout, write_timeout=self.send_timeout)
@@ -345,7 +357,12 @@ class Outbox:
             raise ValueError(f"unknown outbox method {message.method!r}")
         if message.method == "sendMessage" and self.paid_broadcast:
             payload["allow_paid_broadcast"] = True
-        request = RequestData([RequestParameter(name, value, input_files=None) for name, value in {"chat_id": message.chat_id, **payload}.items()])
+        request = RequestData(
+            [
+                RequestParameter(name, value, input_files=None)
+                for name, value in {"chat_id": message.chat_id, **payload}.items()
+            ]
+        )
         result = await self.bot.request.post(f"{self.bot.base_url}/{message.method}", request, **timeouts)
         return result.get("message_id") if isinstance(result, dict) else None
 
@@ -391,7 +408,6 @@ class Outbox:
         with self.db.session() as session:
             return queue.claim_sendable(session, self.clock.now(), limit)
 
-
     def _pending(self) -> int:
         with self.db.session() as session:
             return queue.pending_count(session)
@@ -407,7 +423,11 @@ class Outbox:
             log.exception("could not settle interrupted outbox messages; trying again later")
             return
         if released or uncertain:
-            log.warning("a stopped bot left %d message(s) claimed (sent now) and %d mid-send (marked uncertain)", released, uncertain)
+            log.warning(
+                "a stopped bot left %d message(s) claimed (sent now) and %d mid-send (marked uncertain)",
+                released,
+                uncertain,
+            )
 
 
 def _by_chat(messages: list[Claimed]) -> dict[int, list[Claimed]]:

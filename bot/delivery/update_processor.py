@@ -35,7 +35,11 @@ def payload_ordering_key(payload: dict[str, Any]) -> int | None:
     anything else): a partner's message or button tap read straight from it, any other
     kind parsed, as parsing a whole update cost as much as a twentieth of handling it."""
     message = payload.get("message") or (payload.get("callback_query") or {}).get("message")
-    if isinstance(message, dict) and isinstance(message.get("chat"), dict) and isinstance(message["chat"].get("id"), int):
+    if (
+        isinstance(message, dict)
+        and isinstance(message.get("chat"), dict)
+        and isinstance(message["chat"].get("id"), int)
+    ):
         return int(message["chat"]["id"])
     return ordering_key(Update.de_json(payload, None))
 

@@ -24,7 +24,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     rt: Runtime = context.bot_data["runtime"]
     try:
         with rt.db.session() as session:
-            outbox.enqueue(session, update.effective_chat.id, "sendMessage", plain(texts.SOMETHING_WENT_WRONG), rt.clock.now())
+            outbox.enqueue(
+                session, update.effective_chat.id, "sendMessage", plain(texts.SOMETHING_WENT_WRONG), rt.clock.now()
+            )
         rt.wake_outbox()
     except Exception:
         log.exception("could not queue the apology either")

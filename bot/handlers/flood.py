@@ -38,7 +38,7 @@ class FloodGuard:
     _ignored_until: dict[int, float] = field(default_factory=dict)
 
     def check(self, user_id: int) -> str:
-        """"ok", "flooding" (just crossed the limit: tell them) or "ignored"."""
+        """ "ok", "flooding" (just crossed the limit: tell them) or "ignored"."""
         now = self.now()
         if self._ignored_until.get(user_id, 0.0) > now:
             return "ignored"

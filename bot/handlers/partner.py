@@ -57,7 +57,9 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     await acknowledge(query)
-    await run(context, onboarding.handle_consent, update.update_id, sender_of(update), query.data == callbacks.CONSENT_YES)
+    await run(
+        context, onboarding.handle_consent, update.update_id, sender_of(update), query.data == callbacks.CONSENT_YES
+    )
 
 
 async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -76,7 +78,9 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None
     if update.message is not None:  # an edit is dated when first sent: its wait would read long
         context.bot_data["runtime"].lag.note_sent(update.message.date)
-    await run_answer(context, front_door.receive_text, update.update_id, sender_of(update), update.effective_message.text or "")
+    await run_answer(
+        context, front_door.receive_text, update.update_id, sender_of(update), update.effective_message.text or ""
+    )
 
 
 async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

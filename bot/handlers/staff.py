@@ -24,7 +24,9 @@ async def invite_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     assert query is not None and query.data is not None
     await acknowledge(query)
-    await run(context, invites.handle_invite_choice, update.update_id, sender_of(update), context.bot.username, query.data)
+    await run(
+        context, invites.handle_invite_choice, update.update_id, sender_of(update), context.bot.username, query.data
+    )
 
 
 async def partners(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,7 +14,7 @@ FEWER, PLAIN_TEXT, ONE_AT_A_TIME = "fewer", "plain_text", "one_at_a_time"
 
 
 def skip_optional(flow: Flow, outcome: Outcome, ctx: Context) -> Outcome:
-    """"Fewer questions": skippable questions are skipped for the partner, as if
+    """ "Fewer questions": skippable questions are skipped for the partner, as if
     they had tapped Skip; what the engine said before each stays."""
     while outcome.state.status == "active":
         step = flow.step(outcome.state.step_id)
@@ -33,7 +33,7 @@ def skip_optional(flow: Flow, outcome: Outcome, ctx: Context) -> Outcome:
 
 
 def one_message(prompts: list[Prompt]) -> list[Prompt]:
-    """"One at a time": everything the bot says in a turn goes in one message,
+    """ "One at a time": everything the bot says in a turn goes in one message,
     ending with the question, so only one message waits for an answer."""
     if len(prompts) < 2:
         return prompts
@@ -45,7 +45,12 @@ def typed_number(flow: Flow, state: State, inp: Input) -> Input:
     """Plain-text partners type the number of an option: read it as that tap
     (numbered as bot.core.telegram_format.typeable_options numbers them)."""
     step = flow.step(state.step_id)
-    if inp.kind != "text" or not inp.text.strip().isdigit() or step is None or step.kind not in ("choice", "multi", "yesno"):
+    if (
+        inp.kind != "text"
+        or not inp.text.strip().isdigit()
+        or step is None
+        or step.kind not in ("choice", "multi", "yesno")
+    ):
         return inp
     values = ["yes", "no"] if step.kind == "yesno" else list(step.option_values())
     values += [DONE_VALUE] if step.kind == "multi" else []

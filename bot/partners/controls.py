@@ -72,7 +72,7 @@ def away(rt: Runtime, update_id: int, sender: Sender, when: str) -> None:
 
 
 def snooze(rt: Runtime, update_id: int, sender: Sender) -> None:
-    """"Not now": the check-in that has arrived (if nothing in it is answered yet)
+    """ "Not now": the check-in that has arrived (if nothing in it is answered yet)
     or the next one due today moves a few hours later, or to tomorrow at the
     same time if that would be late in the evening."""
 
@@ -90,14 +90,21 @@ def snooze(rt: Runtime, update_id: int, sender: Sender) -> None:
         if later.date() != today or later.time() > LATEST_SNOOZE:
             later = datetime.combine(today + timedelta(days=1), checkin.due_at.astimezone(zone).time(), tzinfo=zone)
             reply = texts.SNOOZED_TOMORROW
-        checkin.status, checkin.due_at, checkin.started_at, checkin.state = checkins.SCHEDULED, later.astimezone(UTC), None, None
+        checkin.status, checkin.due_at, checkin.started_at, checkin.state = (
+            checkins.SCHEDULED,
+            later.astimezone(UTC),
+            None,
+            None,
+        )
         return reply, {"time": f"{later:%H:%M}"}
 
     _with_partner(rt, update_id, sender, act)
 
 
 @once_per_update
-def _with_partner(rt: Runtime, session: Session, now: datetime, sender: Sender, act: Callable[[Session, Person, datetime], Reply]) -> None:
+def _with_partner(
+    rt: Runtime, session: Session, now: datetime, sender: Sender, act: Callable[[Session, Person, datetime], Reply]
+) -> None:
     """The shared transaction: once per update, only for partners who joined;
     ``act`` changes what it must and picks the reply and its values."""
     person = people.person_by_telegram_id(session, sender.telegram_user_id)

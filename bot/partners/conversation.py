@@ -58,7 +58,9 @@ def continue_checkin(
         inp = Input.tapped("", "")
     flow = rt.flows.version(session, checkin.flow_id, checkin.flow_version or "")
     if flow is None:
-        log.error("check-in %s needs flow %s version %s, which is gone", checkin.id, checkin.flow_id, checkin.flow_version)
+        log.error(
+            "check-in %s needs flow %s version %s, which is gone", checkin.id, checkin.flow_id, checkin.flow_version
+        )
         say(session, person.chat_id, now, texts.SOMETHING_WENT_WRONG)
         return
     state = State.from_dict(checkin.state or {})
@@ -77,7 +79,9 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
     # the current versions are in the database already: stored when loaded (bot/flow_registry.remember_all)
     current = {flow_id: rt.flows.current.get(flow_id) for flow_id in {checkin.flow_id for checkin in claimed}}
     names = {project_id: _project_name(session, rt, project_id) for project_id in {c.project_id for c in claimed}}
-    previous = checkins.last_answers(session, [c for c in claimed if (f := current[c.flow_id]) is not None and f.uses_previous])
+    previous = checkins.last_answers(
+        session, [c for c in claimed if (f := current[c.flow_id]) is not None and f.uses_previous]
+    )
     for checkin in claimed:
         person, flow = persons.get(checkin.person_id), current[checkin.flow_id]
         if person is None or flow is None:
@@ -107,7 +111,9 @@ def apply_outcome(
     needs = set(person.access_needs or [])
     if access_needs.FEWER in needs:
         outcome = access_needs.skip_optional(flow, outcome, context_for(session, rt, person, checkin, flow))
-    evidence: dict[str, dict[str, Any]] = {}  # queued answer rows; anonymous answers are never evidence tied to a person
+    evidence: dict[
+        str, dict[str, Any]
+    ] = {}  # queued answer rows; anonymous answers are never evidence tied to a person
     for record in outcome.answers:
         answer = checkins.add_answer(
             session,
@@ -142,7 +148,14 @@ def apply_outcome(
         step = flow.step(record.step_id)
         if step is not None and step.kind == "text" and isinstance(record.value, str):
             distress |= safety.respond_to_distress(
-                session, rt.settings, person, checkin.project_id, record.value, evidence.get(record.step_id), record.anonymous, now
+                session,
+                rt.settings,
+                person,
+                checkin.project_id,
+                record.value,
+                evidence.get(record.step_id),
+                record.anonymous,
+                now,
             )
     ideas.collect(session, person, checkin.project_id, outcome.answers, now)
     changes = profile_changes(flow, outcome.answers)
@@ -167,7 +180,9 @@ def apply_outcome(
         digest.queue_alerts(session, rt, checkin.project_id, now, checkin_ended=finished is not None)
 
 
-def context_for(session: Session, rt: Runtime, person: Person | PartnerRow, checkin: Checkin | CheckinRow, flow: Flow) -> Context:
+def context_for(
+    session: Session, rt: Runtime, person: Person | PartnerRow, checkin: Checkin | CheckinRow, flow: Flow
+) -> Context:
     """What the flow's texts may show; the previous check-in's answers are looked
     up only for flows whose texts use them."""
     previous = checkins.last_answers(session, [checkin]).get(checkin.id, {}) if flow.uses_previous else {}

@@ -26,14 +26,21 @@ def queue(session: Session, person: Person, due: list[Flag], now: datetime) -> N
     """At the start of a check-in: is each need the team resolved (``due``, from
     storage.flags.follow_ups_due) now met for them?"""
     for flag in due:
-        buttons = [[(texts.FOLLOW_UP_YES, callbacks.follow_up_data(flag.id, True)), (texts.FOLLOW_UP_NO, callbacks.follow_up_data(flag.id, False))]]  # type: ignore[arg-type]
+        buttons = [
+            [
+                (texts.FOLLOW_UP_YES, callbacks.follow_up_data(flag.id, True)),
+                (texts.FOLLOW_UP_NO, callbacks.follow_up_data(flag.id, False)),
+            ]
+        ]  # type: ignore[arg-type]
         need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
         say(session, person.chat_id, now, texts.FOLLOW_UP_QUESTION, buttons, need=need)
         flag.follow_up = "asked"
 
 
 @once_per_update
-def answer(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.Tap, message_id: int | None) -> None:
+def answer(
+    rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.Tap, message_id: int | None
+) -> None:
     """Yes: the loop is closed.  No: the flag reopens with this answer as evidence."""
     person = people.person_by_telegram_id(session, sender.telegram_user_id)
     flag = flags.get_flag(session, tap.subject_id)
@@ -46,11 +53,24 @@ def answer(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: ca
     display = texts.FOLLOW_UP_YES if met else texts.FOLLOW_UP_NO
     stored = checkins.add_answer(
         session,
-        person_id=person.id, project_id=flag.project_id, flow_id=FOLLOW_UP_FLOW, flow_version="1",
-        step_id=f"flag-{flag.id}", question=question, value="yes" if met else "no", display=display, answered_at=now,
+        person_id=person.id,
+        project_id=flag.project_id,
+        flow_id=FOLLOW_UP_FLOW,
+        flow_version="1",
+        step_id=f"flag-{flag.id}",
+        question=question,
+        value="yes" if met else "no",
+        display=display,
+        answered_at=now,
     )
     if message_id is not None:  # the buttons go, the answer shows
-        outbox.enqueue(session, person.chat_id, "editMessageText", {**plain(f"{question}\n\n✓ {display}"), "message_id": message_id}, now)
+        outbox.enqueue(
+            session,
+            person.chat_id,
+            "editMessageText",
+            {**plain(f"{question}\n\n✓ {display}"), "message_id": message_id},
+            now,
+        )
     if met:
         flag.follow_up = "met"
         session.add(flag)
@@ -58,6 +78,15 @@ def answer(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: ca
         say(session, person.chat_id, now, texts.FOLLOW_UP_MET)
         return
     flags.change(session, flag, "reopened", person, "", now)
-    flags.open_flag(session, project_id=flag.project_id, person_id=person.id, need=flag.need, severity=flag.severity, note=flag.note, answer_ids=[checkins.answer_id(session, stored)], now=now)
+    flags.open_flag(
+        session,
+        project_id=flag.project_id,
+        person_id=person.id,
+        need=flag.need,
+        severity=flag.severity,
+        note=flag.note,
+        answer_ids=[checkins.answer_id(session, stored)],
+        now=now,
+    )
     say(session, person.chat_id, now, texts.FOLLOW_UP_NOT_MET)
     digest.queue_alerts(session, rt, flag.project_id, now)

@@ -47,7 +47,9 @@ def idea_command(rt: Runtime, session: Session, now: datetime, sender: Sender, t
         say(session, person.chat_id, now, texts.IDEA_ASK)
 
 
-def submit(session: Session, settings: Settings, person: Person, text: str, now: datetime, project_id: str | None = None) -> Idea | None:
+def submit(
+    session: Session, settings: Settings, person: Person, text: str, now: datetime, project_id: str | None = None
+) -> Idea | None:
     """Record an idea, thank the partner, and show it to the facilitators with buttons."""
     project_id = project_id or _project_of(session, person)
     if project_id is None:
@@ -59,10 +61,18 @@ def submit(session: Session, settings: Settings, person: Person, text: str, now:
     return idea
 
 
-def collect(session: Session, person: Person | PartnerRow, project_id: str, records: Iterable[AnswerRecord], now: datetime) -> None:
+def collect(
+    session: Session, person: Person | PartnerRow, project_id: str, records: Iterable[AnswerRecord], now: datetime
+) -> None:
     """Typed answers to steps named ``idea...`` go into the ledger too (never anonymous ones)."""
     for record in records:
-        if record.step_id.startswith(IDEA_STEP_PREFIX) and not record.anonymous and not record.skipped and isinstance(record.value, str) and record.value.strip():
+        if (
+            record.step_id.startswith(IDEA_STEP_PREFIX)
+            and not record.anonymous
+            and not record.skipped
+            and isinstance(record.value, str)
+            and record.value.strip()
+        ):
             idea = ideas.add_idea(session, project_id, person.id, record.value.strip()[:IDEA_MAX_CHARS], now)  # type: ignore[arg-type]
             staff_ideas.show_to_facilitators(session, idea, person, now)
 
@@ -96,10 +106,14 @@ def summary_html(person: Person, decided: list[Idea]) -> str:
     lines = [escape(texts.IDEA_SUMMARY_HEADER.replace("{first_name}", person.first_name), quote=False)]
     for idea in decided:
         said = idea.text if len(idea.text) <= 120 else idea.text[:119] + "…"
-        lines.append(f"\n<i>{escape(said, quote=False)}</i>\n{staff_ideas.OUTCOME_WORDS.get(idea.status, idea.status)}: {escape(idea.outcome[:300], quote=False)}")
+        lines.append(
+            f"\n<i>{escape(said, quote=False)}</i>\n{staff_ideas.OUTCOME_WORDS.get(idea.status, idea.status)}: {escape(idea.outcome[:300], quote=False)}"
+        )
     return "\n".join(lines)
 
 
 def _project_of(session: Session, person: Person) -> str | None:
     """The project an idea is for: the partner's first active project."""
-    return next((m.project_id for m in projects.memberships_of(session, person.id, "partner") if m.status == "active"), None)  # type: ignore[arg-type]
+    return next(
+        (m.project_id for m in projects.memberships_of(session, person.id, "partner") if m.status == "active"), None
+    )  # type: ignore[arg-type]

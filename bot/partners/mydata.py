@@ -61,7 +61,10 @@ def export(rt: Runtime, data: people.PersonalData, person: Person, now: datetime
         "exported_at": now.isoformat(),
         "note": "Answers to anonymous questions are not here: nothing links them to you.",
         "profile": _row(person, {"id"}),
-        "projects": [{**_row(m, {"id", "person_id", "next_digest_at"}), "project_name": projects.get(m.project_id, "")} for m in data.memberships],
+        "projects": [
+            {**_row(m, {"id", "person_id", "next_digest_at"}), "project_name": projects.get(m.project_id, "")}
+            for m in data.memberships
+        ],
         "consents": _rows(data.consents, {"person_id"}),
         "checkins": _rows(data.checkins, {"person_id", "state"}),
         "answers": _rows(data.answers, {"person_id"}),

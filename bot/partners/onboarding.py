@@ -59,7 +59,9 @@ def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, 
 
 
 def _consent_payload(rt: Runtime, first_name: str, project_name: str) -> dict[str, Any]:
-    buttons = [[(texts.CONSENT_ACCEPT_BUTTON, callbacks.CONSENT_YES), (texts.CONSENT_DECLINE_BUTTON, callbacks.CONSENT_NO)]]
+    buttons = [
+        [(texts.CONSENT_ACCEPT_BUTTON, callbacks.CONSENT_YES), (texts.CONSENT_DECLINE_BUTTON, callbacks.CONSENT_NO)]
+    ]
     return plain(rt.settings.consent.text, buttons, first_name=first_name, project_name=project_name)
 
 
@@ -74,10 +76,16 @@ def needs_new_consent(session: Session, rt: Runtime, person: Person) -> bool:
 
 def ask_consent_again(session: Session, rt: Runtime, person: Person, now: datetime) -> None:
     """The consent text changed: show the new one (once per version, unless they ask with /start)."""
-    names = [p.name for m in projects.memberships_of(session, person.id, "partner") if (p := rt.settings.project(m.project_id))]  # type: ignore[arg-type]
+    names = [
+        p.name
+        for m in projects.memberships_of(session, person.id, "partner")
+        if (p := rt.settings.project(m.project_id))
+    ]  # type: ignore[arg-type]
     people.record_consent_decision(session, person.id, None, rt.settings.consent.version, "asked", now)
     say(session, person.chat_id, now, texts.CONSENT_AGAIN)
-    outbox.enqueue(session, person.chat_id, "sendMessage", _consent_payload(rt, person.first_name, ", ".join(names)), now)
+    outbox.enqueue(
+        session, person.chat_id, "sendMessage", _consent_payload(rt, person.first_name, ", ".join(names)), now
+    )
 
 
 def hold_for_consent(session: Session, rt: Runtime, person: Person, checkin: Checkin, now: datetime) -> None:
@@ -85,7 +93,10 @@ def hold_for_consent(session: Session, rt: Runtime, person: Person, checkin: Che
     it waits (re-checked daily) and is released the moment they accept."""
     checkin.status, checkin.started_at, checkin.state = checkins.SCHEDULED, None, {HELD: True}
     checkin.due_at = now + HOLD_RECHECK
-    asked = any(r.decision == "asked" and r.version == rt.settings.consent.version for r in people.consents_of(session, person.id))  # type: ignore[arg-type]
+    asked = any(
+        r.decision == "asked" and r.version == rt.settings.consent.version
+        for r in people.consents_of(session, person.id)
+    )  # type: ignore[arg-type]
     if not asked:
         ask_consent_again(session, rt, person, now)
 
@@ -171,4 +182,3 @@ def _greet_staff(session: Session, sender: Sender, role: str, project_names: lis
         plain(texts.STAFF_WELCOME, first_name=sender.first_name, role=f"a {role}", projects=", ".join(project_names)),
         now,
     )
-

@@ -49,7 +49,9 @@ def keep_pace(rt: Runtime, now: datetime, seen_until: datetime) -> int:
 def _expire(session: Session, rt: Runtime, checkin: Checkin, now: datetime) -> int:
     """Close as "no response": answers given so far stay, no flag is opened."""
     checkins.save_state(session, checkin, checkin.flow_version or "", checkin.state or {}, checkins.EXPIRED, now)
-    endings = checkins.recent_endings(session, checkin.person_id, checkin.project_id, checkin.flow_id, SLOW_DOWN_AFTER + 1)
+    endings = checkins.recent_endings(
+        session, checkin.person_id, checkin.project_id, checkin.flow_id, SLOW_DOWN_AFTER + 1
+    )
     _schedule_after(session, rt, checkin, now)
     starts_slowing = endings[:SLOW_DOWN_AFTER] == [checkins.EXPIRED] * SLOW_DOWN_AFTER
     if starts_slowing and endings[SLOW_DOWN_AFTER:] != [checkins.EXPIRED]:  # told once, not at every later one
@@ -95,7 +97,12 @@ def _current_question(session: Session, rt: Runtime, person: Person, checkin: Ch
     if flow is None:
         return None
     help_word = words(flow.pick_language(person.language), "help")[0]
-    outcome = advance(flow, State.from_dict(checkin.state or {}), Input.typed(help_word), context_for(session, rt, person, checkin, flow))
+    outcome = advance(
+        flow,
+        State.from_dict(checkin.state or {}),
+        Input.typed(help_word),
+        context_for(session, rt, person, checkin, flow),
+    )
     asked = [prompt for prompt in outcome.prompts if prompt.step_id is not None]
     return prompt_payload(asked[-1], checkin.id) if asked else None  # type: ignore[arg-type]
 

@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[\w']+")
 SAFETY_NOTE = "Wrote something that suggests they may be in distress."
-ANONYMOUS_NOTE = "Someone wrote something in an anonymous answer that suggests distress. They were shown where to find help."
+ANONYMOUS_NOTE = (
+    "Someone wrote something in an anonymous answer that suggests distress. They were shown where to find help."
+)
 
 
 def words(text: str) -> list[str]:

@@ -94,7 +94,11 @@ def handle_tap(rt: Runtime, session: Session, now: datetime, sender: Sender, dat
             _apply(person, field, value, multi)
             if field in TIMING:
                 _reschedule(session, rt, person, now)
-            view = _field_view(rt, person, field) if multi else plain(texts.SETTINGS_SAVED, [[(texts.SETTINGS_BACK_BUTTON, PREFIX)]], summary=_summary(rt, person))
+            view = (
+                _field_view(rt, person, field)
+                if multi
+                else plain(texts.SETTINGS_SAVED, [[(texts.SETTINGS_BACK_BUTTON, PREFIX)]], summary=_summary(rt, person))
+            )
     method = "editMessageText" if message_id is not None else "sendMessage"
     payload = {**view, "message_id": message_id} if message_id is not None else view
     outbox.enqueue(session, person.chat_id, method, payload, now)
@@ -186,7 +190,13 @@ def _field_view(rt: Runtime, person: Person, field: str) -> dict[str, Any]:
     question = flow.text(step.text, flow.pick_language(person.language)) if flow else ""
     ticked = set(person.preferred_days or []) if field == "days" else set(person.access_needs or [])
     rows = [
-        [(("✓ " if step.kind == "multi" and option.value in ticked else "") + _label(rt, person, step, option.value), f"{PREFIX}{field}:{option.value}")]
+        [
+            (
+                ("✓ " if step.kind == "multi" and option.value in ticked else "")
+                + _label(rt, person, step, option.value),
+                f"{PREFIX}{field}:{option.value}",
+            )
+        ]
         for option in step.options
         if option.value not in NOT_A_SETTING
     ]

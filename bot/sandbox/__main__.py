@@ -1,6 +1,6 @@
 """Run the sandbox standalone, so a bot in another process (or a coordinator) can use it.
 
-    python -m bot.sandbox --host 127.0.0.1 --port 8081 [--token T] [--no-limits]
+python -m bot.sandbox --host 127.0.0.1 --port 8081 [--token T] [--no-limits]
 """
 
 from __future__ import annotations

@@ -22,17 +22,33 @@ SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 MAX_POLL_TIMEOUT = 50.0
 
 _INT_FIELDS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time", "max_connections",
-     "message_thread_id", "reply_to_message_id"}
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "max_connections",
+        "message_thread_id",
+        "reply_to_message_id",
+    }
 )
 _BOOL_FIELDS = frozenset(
-    {"disable_notification", "allow_paid_broadcast", "protect_content", "show_alert",
-     "drop_pending_updates", "disable_web_page_preview", "has_spoiler",
-     "disable_content_type_detection", "allow_sending_without_reply"}
+    {
+        "disable_notification",
+        "allow_paid_broadcast",
+        "protect_content",
+        "show_alert",
+        "drop_pending_updates",
+        "disable_web_page_preview",
+        "has_spoiler",
+        "disable_content_type_detection",
+        "allow_sending_without_reply",
+    }
 )
 _JSON_FIELDS = frozenset(
-    {"link_preview_options", "allowed_updates", "entities", "caption_entities", "commands",
-     "scope", "reply_parameters"}
+    {"link_preview_options", "allowed_updates", "entities", "caption_entities", "commands", "scope", "reply_parameters"}
 )
 
 
@@ -121,7 +137,7 @@ class BotApi:
     async def set_my_commands(self, p: dict[str, Any]) -> bool:
         commands = p.get("commands")
         if not isinstance(commands, list):
-            raise bad_request("parameter \"commands\" is required")
+            raise bad_request('parameter "commands" is required')
         for command in commands:
             name = command.get("command", "") if isinstance(command, dict) else ""
             if not (1 <= len(name) <= 32) or not command.get("description"):
@@ -160,18 +176,13 @@ class BotApi:
         timeout = min(max(float(p.get("timeout") or 0), 0.0), MAX_POLL_TIMEOUT)
 
         def ready() -> bool:
-            return (
-                world.poll_generation != generation
-                or world.webhook is not None
-                or bool(world.deliverable())
-            )
+            return world.poll_generation != generation or world.webhook is not None or bool(world.deliverable())
 
         await world.wait_until(ready, timeout)
         if world.poll_generation != generation:
             raise ApiError(
                 409,
-                "Conflict: terminated by other getUpdates request; "
-                "make sure that only one bot instance is running",
+                "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
             )
         if world.webhook:
             return []
@@ -184,9 +195,7 @@ class BotApi:
         if not url.startswith(("http://", "https://")):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
         secret = p.get("secret_token")
-        if secret is not None and not (
-            1 <= len(secret) <= 256 and all(c.isalnum() or c in "_-" for c in secret)
-        ):
+        if secret is not None and not (1 <= len(secret) <= 256 and all(c.isalnum() or c in "_-" for c in secret)):
             raise bad_request("bad webhook: secret token contains unallowed characters")
         if p.get("drop_pending_updates"):
             self.world.pending.clear()
@@ -236,9 +245,7 @@ class BotApi:
 
     def admit(self, chat: Chat, p: dict[str, Any]) -> None:
         """Flood limits, checked last: a refused send is neither delivered nor charged."""
-        retry_after = self.world.limiter.acquire(
-            chat.user.id, paid=bool(p.get("allow_paid_broadcast"))
-        )
+        retry_after = self.world.limiter.acquire(chat.user.id, paid=bool(p.get("allow_paid_broadcast")))
         if retry_after is not None:
             self.world.rate_limited += 1
             raise ApiError(
@@ -253,7 +260,11 @@ class BotApi:
         markup = rules.check_reply_markup(p.get("reply_markup"))
         self.admit(chat, p)
         message = self.world.bot_message(
-            chat, "text", html=p["text"], text=parsed.text, entities=parsed.entities,
+            chat,
+            "text",
+            html=p["text"],
+            text=parsed.text,
+            entities=parsed.entities,
             reply_markup=markup,
         )
         return message.to_api(self.world.bot_user)
@@ -284,8 +295,13 @@ class BotApi:
         else:
             file = self.world.files[source]
         message = self.world.bot_message(
-            chat, kind, html=p.get("caption"), text=caption.text if caption else None,
-            entities=caption.entities if caption else [], reply_markup=markup, file=file,
+            chat,
+            kind,
+            html=p.get("caption"),
+            text=caption.text if caption else None,
+            entities=caption.entities if caption else [],
+            reply_markup=markup,
+            file=file,
         )
         return message.to_api(self.world.bot_user)
 
@@ -346,15 +362,11 @@ class BotApi:
     async def answer_callback_query(self, p: dict[str, Any]) -> bool:
         press = self.world.presses.get(str(p.get("callback_query_id")))
         if press is None or press.answers:
-            raise bad_request(
-                "query is too old and response timeout expired or query ID is invalid"
-            )
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
         text = p.get("text")
         if text is not None and len(text) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
-        press.answers.append(
-            {"text": text, "show_alert": bool(p.get("show_alert")), "url": p.get("url")}
-        )
+        press.answers.append({"text": text, "show_alert": bool(p.get("show_alert")), "url": p.get("url")})
         self.world.changed()
         return True
 
@@ -381,8 +393,4 @@ async def apply_fault(world: World, method: str) -> None:
 
 def describe_params(params: dict[str, Any]) -> dict[str, Any]:
     """Parameters for the call log, with uploads summarised rather than copied."""
-    return {
-        k: {"upload": v.file_name, "size": len(v.data)} if isinstance(v, Upload) else v
-        for k, v in params.items()
-    }
-
+    return {k: {"upload": v.file_name, "size": len(v.data)} if isinstance(v, Upload) else v for k, v in params.items()}

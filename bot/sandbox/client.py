@@ -102,9 +102,7 @@ class SandboxClient:
         """Press an inline button by label (a leading tick is ignored) or by callback data."""
         if label is None and data is None:
             raise ValueError("press_button needs label= or data=")
-        return await self._call(
-            "press_button", user_id=user_id, message_id=message_id, label=label, data=data
-        )
+        return await self._call("press_button", user_id=user_id, message_id=message_id, label=label, data=data)
 
     async def block_bot(self, user_id: int) -> int:
         return await self._call("block_bot", user_id=user_id)
@@ -123,9 +121,7 @@ class SandboxClient:
     async def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
         return await self._call("bot_messages", chat_id=chat_id)
 
-    async def callback_answers(
-        self, user_id: int | None = None, query_id: str | None = None
-    ) -> list[dict[str, Any]]:
+    async def callback_answers(self, user_id: int | None = None, query_id: str | None = None) -> list[dict[str, Any]]:
         return await self._call("callback_answers", user_id=user_id, query_id=query_id)
 
     async def wait_for_bot_message(
@@ -184,9 +180,7 @@ class SandboxClient:
         message_id: int | None = None,
     ) -> bytes:
         """Bytes of a file the bot uploaded, by file_id or by the message carrying it."""
-        response = await self._post(
-            "file", file_id=file_id, chat_id=chat_id, message_id=message_id
-        )
+        response = await self._post("file", file_id=file_id, chat_id=chat_id, message_id=message_id)
         return response.content
 
     # -- steering and inspection ---------------------------------------------------------------

@@ -49,18 +49,13 @@ class Control:
 
     def _new_bot_messages(self, chat_id: int, after_message_id: int) -> list[dict[str, Any]]:
         chat = self.world.chat(chat_id)
-        return [
-            m.to_entry()
-            for m in chat.messages.values()
-            if m.sender == "bot" and m.message_id > after_message_id
-        ]
+        return [m.to_entry() for m in chat.messages.values() if m.sender == "bot" and m.message_id > after_message_id]
 
     def _timeout(self, chat_id: int, what: str, timeout: float) -> ControlError:
         last = self.world.transcript(chat_id)[-5:]
         seen = "; ".join(f"{e['from']} #{e['message_id']}: {e['text']!r}" for e in last) or "none"
         return ControlError(
-            f"timed out after {timeout}s waiting for {what} in chat {chat_id}; "
-            f"last messages: {seen}",
+            f"timed out after {timeout}s waiting for {what} in chat {chat_id}; last messages: {seen}",
             408,
         )
 
@@ -76,9 +71,7 @@ class Control:
 
         found = await self.world.wait_until(enough, timeout)
         if not found:
-            raise self._timeout(
-                chat_id, f"{count} bot message(s) after #{after_message_id}", timeout
-            )
+            raise self._timeout(chat_id, f"{count} bot message(s) after #{after_message_id}", timeout)
         return found
 
     async def wait_for_bot_message(
@@ -101,9 +94,7 @@ class Control:
     async def wait_for_callback_answers(
         self, user_id: int, count: int = 1, timeout: float = 10.0
     ) -> list[dict[str, Any]]:
-        found = await self.world.wait_until(
-            lambda: len(self.world.callback_answers(user_id=user_id)) >= count, timeout
-        )
+        found = await self.world.wait_until(lambda: len(self.world.callback_answers(user_id=user_id)) >= count, timeout)
         if not found:
             raise self._timeout(user_id, f"{count} callback answer(s)", timeout)
         return self.world.callback_answers(user_id=user_id)
@@ -126,11 +117,8 @@ class Control:
         if kind == "5xx" and not 500 <= status <= 599:
             raise ControlError(f"a 5xx fault needs a 5xx status, not {status}")
         fault_kind = cast(Any, kind)  # checked against FAULT_KINDS above
-        self.world.faults.append(
-            Fault(name, fault_kind, int(count), int(retry_after), float(delay), int(status))
-        )
+        self.world.faults.append(Fault(name, fault_kind, int(count), int(retry_after), float(delay), int(status)))
 
     def set_limits(self, enabled: bool) -> None:
         self.world.limiter.enabled = bool(enabled)
         self.world.limiter.reset()
-

@@ -22,9 +22,7 @@ PARSE_ENTITIES = "Bad Request: can't parse entities: "
 class ApiError(Exception):
     """A Bot API error reply: `{"ok":false,"error_code":...,"description":...}`."""
 
-    def __init__(
-        self, error_code: int, description: str, parameters: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, error_code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
         super().__init__(description)
         self.error_code = error_code
         self.description = description
@@ -114,10 +112,7 @@ class _HtmlParser:
             if ch == "&":
                 self.emit(self.read_entity())
             elif ch == ">":
-                raise self.fail(
-                    f'Character ">" at byte offset {self.byte_offset(self.pos)} '
-                    'must be escaped as "&gt;"'
-                )
+                raise self.fail(f'Character ">" at byte offset {self.byte_offset(self.pos)} must be escaped as "&gt;"')
             elif ch == "<":
                 if self.pos + 1 < len(src) and src[self.pos + 1] == "/":
                     self.read_end_tag()
@@ -130,9 +125,7 @@ class _HtmlParser:
                 self.emit(src[self.pos : end])
                 self.pos = end
         if self.stack:
-            raise self.fail(
-                f'Can\'t find end tag corresponding to start tag "{self.stack[-1]["tag"]}"'
-            )
+            raise self.fail(f'Can\'t find end tag corresponding to start tag "{self.stack[-1]["tag"]}"')
         self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
         return ParsedText("".join(self.out), self.entities)
 
@@ -148,10 +141,7 @@ class _HtmlParser:
                 if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
                     decoded = chr(code)
         if decoded is None or match is None:
-            raise self.fail(
-                f'Character "&" at byte offset {self.byte_offset(self.pos)} '
-                'must be escaped as "&amp;"'
-            )
+            raise self.fail(f'Character "&" at byte offset {self.byte_offset(self.pos)} must be escaped as "&amp;"')
         self.pos = match.end()
         return decoded
 
@@ -164,9 +154,7 @@ class _HtmlParser:
             raise self.fail(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
         tag = src[begin + 1 : i].lower()
         if tag not in _TAG_TYPES:
-            raise self.fail(
-                f'Unsupported start tag "{tag}" at byte offset {self.byte_offset(begin)}'
-            )
+            raise self.fail(f'Unsupported start tag "{tag}" at byte offset {self.byte_offset(begin)}')
         attributes: dict[str, str] = {}
         while True:
             while i < len(src) and src[i].isspace():
@@ -181,10 +169,7 @@ class _HtmlParser:
                 i += 1
             name = src[name_start:i].lower()
             if not name:
-                raise self.fail(
-                    f'Empty attribute name in the tag "{tag}" at byte offset '
-                    f"{self.byte_offset(begin)}"
-                )
+                raise self.fail(f'Empty attribute name in the tag "{tag}" at byte offset {self.byte_offset(begin)}')
             while i < len(src) and src[i].isspace():
                 i += 1
             if i >= len(src) or src[i] != "=":
@@ -202,18 +187,14 @@ class _HtmlParser:
                 quote = src[i]
                 close = src.find(quote, i + 1)
                 if close < 0:
-                    raise self.fail(
-                        f"Unclosed start tag at byte offset {self.byte_offset(begin)}"
-                    )
+                    raise self.fail(f"Unclosed start tag at byte offset {self.byte_offset(begin)}")
                 raw_value, i = src[i + 1 : close], close + 1
             else:
                 value_start = i
                 while i < len(src) and not src[i].isspace() and src[i] not in "<>\"'":
                     i += 1
                 if i == value_start:
-                    raise self.fail(
-                        f"Unexpected end of name token at byte offset {self.byte_offset(i)}"
-                    )
+                    raise self.fail(f"Unexpected end of name token at byte offset {self.byte_offset(i)}")
                 raw_value = src[value_start:i]
             attributes[name] = _unescape_attribute(raw_value)
         self.pos = i
@@ -358,24 +339,17 @@ def check_reply_markup(raw: Any, *, inline_only: bool = False) -> dict[str, Any]
 
 def _check_inline_keyboard(rows: Any) -> None:
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request(
-            'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
-        )
+        raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays')
     for row in rows:
         for button in row:
             if not isinstance(button, dict):
-                raise bad_request(
-                    "can't parse inline keyboard button: "
-                    "InlineKeyboardButton expected to be an Object"
-                )
+                raise bad_request("can't parse inline keyboard button: InlineKeyboardButton expected to be an Object")
             text = button.get("text")
             if not isinstance(text, str) or not text.strip():
                 raise bad_request("BUTTON_TEXT_INVALID")
             if not any(k in button for k in _BUTTON_ACTIONS):
                 raise bad_request(
-                    "can't parse inline keyboard button: "
-                    "Text buttons are unallowed in the inline keyboard"
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
                 )
             if "callback_data" in button:
                 check_callback_data(button["callback_data"])
-

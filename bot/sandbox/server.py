@@ -184,9 +184,7 @@ class Sandbox:
         """Answer with Telegram's error; rule breaches are kept for stats()."""
         record.update(ok=False, error_code=err.error_code, description=err.description)
         if violation:
-            self.world.violations.append(
-                {"method": record["method"], "description": err.description}
-            )
+            self.world.violations.append({"method": record["method"], "description": err.description})
         return _api_response(err.to_json(), err.error_code)
 
     # -- control API ---------------------------------------------------------------------------
@@ -203,9 +201,7 @@ class Sandbox:
             return self._file_response(body)
         function = self.control.actions.get(action)
         if function is None:
-            return web.json_response(
-                {"ok": False, "error": f"unknown control action {action!r}"}, status=404
-            )
+            return web.json_response({"ok": False, "error": f"unknown control action {action!r}"}, status=404)
         try:
             inspect.signature(function).bind(**body)
         except TypeError as err:
@@ -225,9 +221,7 @@ class Sandbox:
             return web.json_response({"ok": False, "error": f"file: {err}"}, status=400)
         except ControlError as err:
             return web.json_response({"ok": False, "error": str(err)}, status=err.status)
-        return web.Response(
-            body=file.data, content_type=file.mime_type or "application/octet-stream"
-        )
+        return web.Response(body=file.data, content_type=file.mime_type or "application/octet-stream")
 
     # -- webhook delivery ----------------------------------------------------------------------
 
@@ -264,9 +258,7 @@ class Sandbox:
             self._workers.pop(chat_id, None)
             world.changed()
 
-    async def _post_update(
-        self, update_id: int, chat_id: int, payload: dict[str, Any], failures: int
-    ) -> bool:
+    async def _post_update(self, update_id: int, chat_id: int, payload: dict[str, Any], failures: int) -> bool:
         webhook = self.world.webhook
         assert webhook is not None and self._session is not None
         headers = {}

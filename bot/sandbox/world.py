@@ -336,9 +336,7 @@ class World:
     def _user_message(self, user_id: int, kind: str, **fields: Any) -> int:
         user = self._speaking_user(user_id)
         chat = self.chats[user.id]
-        message = chat.add(
-            Message(chat.next_message_id, user, "user", int(time.time()), kind, **fields)
-        )
+        message = chat.add(Message(chat.next_message_id, user, "user", int(time.time()), kind, **fields))
         chat.next_message_id += 1
         return self.queue_update(user.id, "message", message.to_api(self.bot_user))
 
@@ -365,9 +363,7 @@ class World:
         file = self.store_file(secrets.token_bytes(64), kind)
         return self._user_message(user_id, kind, html=caption, text=caption, file=file)
 
-    def press_button(
-        self, user_id: int, message_id: int, label: str | None = None, data: str | None = None
-    ) -> int:
+    def press_button(self, user_id: int, message_id: int, label: str | None = None, data: str | None = None) -> int:
         user = self._speaking_user(user_id)
         message = self.chats[user.id].messages.get(int(message_id))
         if message is None or message.sender != "bot" or message.deleted:
@@ -433,9 +429,7 @@ class World:
         return file
 
     def bot_message(self, chat: Chat, kind: str, **fields: Any) -> Message:
-        message = chat.add(
-            Message(chat.next_message_id, chat.user, "bot", int(time.time()), kind, **fields)
-        )
+        message = chat.add(Message(chat.next_message_id, chat.user, "bot", int(time.time()), kind, **fields))
         chat.next_message_id += 1
         self.delivered += 1
         self.changed()
@@ -462,9 +456,7 @@ class World:
                 break
         else:
             self.pending.append(
-                PendingUpdate(
-                    original.update_id, original.chat_id, original.kind, original.payload, True
-                )
+                PendingUpdate(original.update_id, original.chat_id, original.kind, original.payload, True)
             )
         self.changed()
         return original.update_id
@@ -500,11 +492,7 @@ class World:
         return [item.to_entry() for item in self.chat(chat_id).timeline]
 
     def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
-        return [
-            m.to_entry()
-            for m in self.chat(chat_id).messages.values()
-            if m.sender == "bot" and not m.deleted
-        ]
+        return [m.to_entry() for m in self.chat(chat_id).messages.values() if m.sender == "bot" and not m.deleted]
 
     def callback_answers(self, user_id: int | None = None, query_id: str | None = None) -> list:
         presses = self.presses.values()
@@ -554,8 +542,7 @@ def _find_button(message: Message, label: str | None, data: str | None) -> dict[
             return button
     offered = [(b["text"], b["callback_data"]) for b in buttons]
     raise ControlError(
-        f"no button with label={label!r} data={data!r} on message {message.message_id}; "
-        f"buttons are {offered}"
+        f"no button with label={label!r} data={data!r} on message {message.message_id}; buttons are {offered}"
     )
 
 

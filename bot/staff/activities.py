@@ -11,7 +11,9 @@ from storage import activities, projects
 from storage.db import Database
 
 
-def record_activity(settings: Settings, project_id: str, held_on: date, note: str = "", clock: Clock | None = None) -> int:
+def record_activity(
+    settings: Settings, project_id: str, held_on: date, note: str = "", clock: Clock | None = None
+) -> int:
     """Store the activity and put its check-in on each partner's calendar.
     Returns how many partners it was scheduled for."""
     project = settings.project(project_id)

@@ -45,7 +45,14 @@ NEED_LABELS = {
     "other": "Something else",
 }
 #: which needs feed which trend line
-TREND_GROUPS = {"trust": "trust", "influence": "influence", "payment": "needs met", "expenses": "needs met", "access": "needs met", "support": "needs met"}
+TREND_GROUPS = {
+    "trust": "trust",
+    "influence": "influence",
+    "payment": "needs met",
+    "expenses": "needs met",
+    "access": "needs met",
+    "support": "needs met",
+}
 TREND_NAMES = ("trust", "influence", "needs met")
 #: templates mark each flag item with <b>#ID</b>; partner text cannot forge it (it is escaped)
 FLAG_MARK = re.compile(r"<b>#(\d+)</b>")
@@ -118,7 +125,10 @@ def environment(extra_folder: Path | None = None) -> SandboxedEnvironment:
 def flag_buttons(flag: Flag) -> list[tuple[str, str]]:
     """Acknowledge (while open), Resolve and Won't fix, labelled with the flag's number."""
     row = [] if flag.status != "open" else [(f"Acknowledge #{flag.id}", callbacks.flag_data("ack", flag.id))]  # type: ignore[arg-type]
-    row += [(f"Resolve #{flag.id}", callbacks.flag_data("res", flag.id)), (f"Won't fix #{flag.id}", callbacks.flag_data("wf", flag.id))]  # type: ignore[arg-type]
+    row += [
+        (f"Resolve #{flag.id}", callbacks.flag_data("res", flag.id)),
+        (f"Won't fix #{flag.id}", callbacks.flag_data("wf", flag.id)),
+    ]  # type: ignore[arg-type]
     return row
 
 
@@ -151,15 +161,25 @@ def _pieces(html: str) -> list[str]:
     return pieces
 
 
-def view_of(session: Session, flag: Flag, person: Person | None, now: datetime, settings: Settings, since: datetime | None = None) -> FlagView:
+def view_of(
+    session: Session,
+    flag: Flag,
+    person: Person | None,
+    now: datetime,
+    settings: Settings,
+    since: datetime | None = None,
+) -> FlagView:
     sla = settings.flags.sla_hours.get(flag.severity)
     return FlagView(
         flag=flag,
-        partner=person.first_name if person else ("Someone (anonymous)" if flag.need == "safety" else "A partner who left"),
+        partner=person.first_name
+        if person
+        else ("Someone (anonymous)" if flag.need == "safety" else "A partner who left"),
         need=NEED_LABELS.get(flag.need, flag.need),
         evidence=[_one_block(a) for a in flags.evidence_of(session, flag.id)],  # type: ignore[arg-type]
         is_new=since is not None and flag.opened_at >= since,
-        overdue=flag.escalated_at is not None or (flag.status == "open" and sla is not None and flag.opened_at + timedelta(hours=sla) <= now),
+        overdue=flag.escalated_at is not None
+        or (flag.status == "open" and sla is not None and flag.opened_at + timedelta(hours=sla) <= now),
         age_days=(now - flag.opened_at).days,
     )
 
@@ -184,8 +204,10 @@ def queue_alerts(session: Session, rt: Runtime, project_id: str, now: datetime, 
         return
     project = projects.get_project(session, project_id)
     views = [view_of(session, flag, _person(session, flag), now, rt.settings, since=flag.opened_at) for flag in fresh]
-    html = environment(rt.settings.digest.templates).get_template("alert.html.j2").render(
-        project_name=project.name if project else project_id, flags=views, now=now
+    html = (
+        environment(rt.settings.digest.templates)
+        .get_template("alert.html.j2")
+        .render(project_name=project.name if project else project_id, flags=views, now=now)
     )
     messages = with_buttons(html, session)
     for facilitator in facilitators:
@@ -202,7 +224,15 @@ def _person(session: Session, flag: Flag) -> Person | None:
 # -- digests -----------------------------------------------------------------------------------
 
 
-def build_digest(session: Session, settings: Settings, registry: FlowRegistry, person: Person, project_ids: list[str], since: datetime, now: datetime) -> Digest:
+def build_digest(
+    session: Session,
+    settings: Settings,
+    registry: FlowRegistry,
+    person: Person,
+    project_ids: list[str],
+    since: datetime,
+    now: datetime,
+) -> Digest:
     """One facilitator's digest across their projects."""
     project_digests = [_project_digest(session, settings, registry, pid, since, now) for pid in project_ids]
     env = environment(settings.digest.templates)
@@ -210,18 +240,31 @@ def build_digest(session: Session, settings: Settings, registry: FlowRegistry, p
         if settings.digest.skip_empty:
             return Digest([], None, "")
         open_count = sum(len(p.open) for p in project_digests)
-        html = env.get_template("digest_empty.html.j2").render(first_name=person.first_name, since=since, open_count=open_count)
+        html = env.get_template("digest_empty.html.j2").render(
+            first_name=person.first_name, since=since, open_count=open_count
+        )
         return Digest([text_payload(html.strip())], None, "")
-    html = env.get_template("digest.html.j2").render(first_name=person.first_name, projects=project_digests, since=since, now=now, min_group=settings.digest.min_group)
+    html = env.get_template("digest.html.j2").render(
+        first_name=person.first_name,
+        projects=project_digests,
+        since=since,
+        now=now,
+        min_group=settings.digest.min_group,
+    )
     caption = "\n".join(p.trend_line for p in project_digests)
     chart = trend_chart(project_digests) if any(_has_points(p) for p in project_digests) else None
     return Digest(with_buttons(html, session), chart, caption)
 
 
-def _project_digest(session: Session, settings: Settings, registry: FlowRegistry, project_id: str, since: datetime, now: datetime) -> ProjectDigest:
+def _project_digest(
+    session: Session, settings: Settings, registry: FlowRegistry, project_id: str, since: datetime, now: datetime
+) -> ProjectDigest:
     project = projects.get_project(session, project_id)
     result = ProjectDigest(id=project_id, name=project.name if project else project_id)
-    views = [view_of(session, flag, person, now, settings, since) for flag, person in flags.find_flags(session, project_ids=[project_id], statuses=list(flags.OPEN_STATUSES))]
+    views = [
+        view_of(session, flag, person, now, settings, since)
+        for flag, person in flags.find_flags(session, project_ids=[project_id], statuses=list(flags.OPEN_STATUSES))
+    ]
     for view in views:
         (result.overdue if view.overdue else result.new if view.is_new else result.open).append(view)
     partners = [person for _, person in digests.partners_of(session, [project_id])]
@@ -254,7 +297,9 @@ def trend_steps(registry: FlowRegistry) -> dict[tuple[str, str], str]:
     return steps
 
 
-def trends(session: Session, registry: FlowRegistry, project_id: str, now: datetime, weeks: int, k: int) -> dict[str, list[tuple[datetime, float | None]]]:
+def trends(
+    session: Session, registry: FlowRegistry, project_id: str, now: datetime, weeks: int, k: int
+) -> dict[str, list[tuple[datetime, float | None]]]:
     """Per week, the share of answers where the need was met (no flag raised).
 
     A week with answers from fewer than ``k`` partners shows no point."""
@@ -263,7 +308,10 @@ def trends(session: Session, registry: FlowRegistry, project_id: str, now: datet
     buckets: dict[tuple[str, int], list[bool]] = defaultdict(list)
     people: dict[tuple[str, int], set[int | None]] = defaultdict(set)
     for answer, raised in digests.flagged_answers(session, project_id, set(steps), start):
-        key = (steps[(answer.flow_id, answer.step_id)], min(int((answer.answered_at - start) / timedelta(weeks=1)), weeks - 1))
+        key = (
+            steps[(answer.flow_id, answer.step_id)],
+            min(int((answer.answered_at - start) / timedelta(weeks=1)), weeks - 1),
+        )
         buckets[key].append(not raised)
         people[key].add(answer.person_id)
     series: dict[str, list[tuple[datetime, float | None]]] = {}
@@ -372,14 +420,27 @@ def facilitator_projects(session: Session, person: Person) -> list[str]:
 def digest_for(session: Session, rt: Runtime, person: Person, now: datetime, since: datetime | None = None) -> Digest:
     project_ids = facilitator_projects(session, person)
     schedule = schedule_of(rt.settings, person, project_ids)
-    return build_digest(session, rt.settings, rt.flows, person, project_ids, since or previous_slot(schedule, now - timedelta(seconds=1)), now)
+    return build_digest(
+        session,
+        rt.settings,
+        rt.flows,
+        person,
+        project_ids,
+        since or previous_slot(schedule, now - timedelta(seconds=1)),
+        now,
+    )
 
 
 def queue_digest(session: Session, person: Person, digest: Digest, now: datetime) -> None:
     for payload in digest.messages:
         outbox.enqueue(session, person.chat_id, "sendMessage", payload, now)
     if digest.chart_png is not None:
-        payload = {"content_b64": base64.b64encode(digest.chart_png).decode(), "filename": "trend.png", "caption": _caption(digest.chart_caption), "parse_mode": "HTML"}
+        payload = {
+            "content_b64": base64.b64encode(digest.chart_png).decode(),
+            "filename": "trend.png",
+            "caption": _caption(digest.chart_caption),
+            "parse_mode": "HTML",
+        }
         outbox.enqueue(session, person.chat_id, "sendPhoto", payload, now)
 
 

@@ -24,12 +24,13 @@ from storage.models import Flag, Person
 log = logging.getLogger(__name__)
 
 
-
 @once_per_update
 def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.Tap) -> None:
     """Acknowledge at once; Resolve and Won't fix ask for a note first."""
     flag = flags.get_flag(session, tap.subject_id)
-    actor = roles.acting_facilitator(session, sender, flag.project_id if flag else None, f"flag {tap.subject_id} {tap.choice}", now)
+    actor = roles.acting_facilitator(
+        session, sender, flag.project_id if flag else None, f"flag {tap.subject_id} {tap.choice}", now
+    )
     if flag is None or actor is None:
         return
     if flag.status not in flags.OPEN_STATUSES:
@@ -43,7 +44,14 @@ def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: cal
         return
     kind = callbacks.FLAG_ACTIONS[tap.choice]
     flags.set_prompt(session, actor.id, kind, flag.id, now)  # type: ignore[arg-type]
-    say(session, actor.chat_id, now, texts.ASK_RESOLVE_NOTE if kind == "resolved" else texts.ASK_WONT_FIX_REASON, first_name=partner, flag_id=str(flag.id))
+    say(
+        session,
+        actor.chat_id,
+        now,
+        texts.ASK_RESOLVE_NOTE if kind == "resolved" else texts.ASK_WONT_FIX_REASON,
+        first_name=partner,
+        flag_id=str(flag.id),
+    )
 
 
 def close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: str, note: str, now: datetime) -> None:
@@ -60,12 +68,26 @@ def close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: st
     if partner is not None and partner.status == "active":
         message = texts.YOU_SAID_WE_DID if action == "resolved" else texts.WE_CANNOT
         outbox.enqueue(
-            session, partner.chat_id, "sendMessage",
-            plain(message, need=digest.NEED_LABELS.get(flag.need, flag.need).lower(), project_name=project.name if project else "", note=note),
+            session,
+            partner.chat_id,
+            "sendMessage",
+            plain(
+                message,
+                need=digest.NEED_LABELS.get(flag.need, flag.need).lower(),
+                project_name=project.name if project else "",
+                note=note,
+            ),
             now,
         )
     done = texts.FLAG_RESOLVED if action == "resolved" else texts.FLAG_WONT_FIX
-    say(session, actor.chat_id, now, done, flag_id=str(flag.id), first_name=partner.first_name if partner else "the partner")
+    say(
+        session,
+        actor.chat_id,
+        now,
+        done,
+        flag_id=str(flag.id),
+        first_name=partner.first_name if partner else "the partner",
+    )
 
 
 def escalate_overdue(rt: Runtime) -> int:
@@ -76,11 +98,15 @@ def escalate_overdue(rt: Runtime) -> int:
         overdue = flags.past_service_level(session, rt.settings.flags.sla_hours, now)
         for flag in overdue:
             flags.change(session, flag, "escalated", None, "", now)
-            recipients = projects.people_with_role(session, flag.project_id, "coordinator") or projects.people_with_role(session, flag.project_id, "facilitator")
+            recipients = projects.people_with_role(
+                session, flag.project_id, "coordinator"
+            ) or projects.people_with_role(session, flag.project_id, "facilitator")
             project = projects.get_project(session, flag.project_id)
             view = digest.view_of(session, flag, _person(session, flag), now, rt.settings)
-            html = digest.environment(rt.settings.digest.templates).get_template("alert.html.j2").render(
-                project_name=project.name if project else flag.project_id, flags=[view], now=now
+            html = (
+                digest.environment(rt.settings.digest.templates)
+                .get_template("alert.html.j2")
+                .render(project_name=project.name if project else flag.project_id, flags=[view], now=now)
             )
             messages = [text_payload(texts.ESCALATED_HEADER), *digest.with_buttons(html, session)]
             for person in recipients:
@@ -98,5 +124,3 @@ def _person(session: Session, flag: Flag) -> Person | None:
 def _partner_name(session: Session, flag: Flag) -> str:
     partner = _person(session, flag)
     return partner.first_name if partner else "the partner"
-
-

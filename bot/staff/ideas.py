@@ -27,7 +27,12 @@ def show_to_facilitators(session: Session, idea: Idea, person: Person | PartnerR
     """The idea with one button per outcome; ideas are few, so they go at once."""
     project = projects.get_project(session, idea.project_id)
     html = f"<b>💡 Idea #{idea.id}</b> from {escape(person.first_name, quote=False)} ({escape(project.name if project else idea.project_id, quote=False)})\n\n{escape(idea.text, quote=False)}"
-    buttons = [[(OUTCOME_WORDS[outcome], callbacks.idea_data(code, idea.id)) for code, outcome in callbacks.IDEA_OUTCOMES.items()]]  # type: ignore[arg-type]
+    buttons = [
+        [
+            (OUTCOME_WORDS[outcome], callbacks.idea_data(code, idea.id))
+            for code, outcome in callbacks.IDEA_OUTCOMES.items()
+        ]
+    ]  # type: ignore[arg-type]
     for facilitator in projects.people_with_role(session, idea.project_id, "facilitator"):
         outbox.enqueue(session, facilitator.chat_id, "sendMessage", text_payload(html, buttons), now)
 
@@ -36,12 +41,21 @@ def show_to_facilitators(session: Session, idea: Idea, person: Person | PartnerR
 def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.Tap) -> None:
     """A facilitator chose what happened: ask for the note the partner will see."""
     idea = ideas.get_idea(session, tap.subject_id)
-    actor = roles.acting_facilitator(session, sender, idea.project_id if idea else None, f"idea {tap.subject_id} {tap.choice}", now)
+    actor = roles.acting_facilitator(
+        session, sender, idea.project_id if idea else None, f"idea {tap.subject_id} {tap.choice}", now
+    )
     if idea is None or actor is None:
         return
     partner = people.get_person(session, idea.person_id) if idea.person_id else None
     flags.set_prompt(session, actor.id, OUTCOME_PROMPT + callbacks.IDEA_OUTCOMES[tap.choice], idea.id, now)  # type: ignore[arg-type]
-    say(session, actor.chat_id, now, texts.ASK_IDEA_NOTE, idea_id=str(idea.id), first_name=partner.first_name if partner else "the partner")
+    say(
+        session,
+        actor.chat_id,
+        now,
+        texts.ASK_IDEA_NOTE,
+        idea_id=str(idea.id),
+        first_name=partner.first_name if partner else "the partner",
+    )
 
 
 def record_outcome(session: Session, actor: Person, idea_id: int, status: str, note: str, now: datetime) -> None:
@@ -50,6 +64,13 @@ def record_outcome(session: Session, actor: Person, idea_id: int, status: str, n
         say(session, actor.chat_id, now, texts.FLAG_GONE)
         return
     ideas.decide(session, idea, status, note, actor.id, now)  # type: ignore[arg-type]
-    audit.record(session, "idea_outcome", now, actor=actor.telegram_user_id, project_id=idea.project_id, detail=f"idea {idea.id} {status}")
+    audit.record(
+        session,
+        "idea_outcome",
+        now,
+        actor=actor.telegram_user_id,
+        project_id=idea.project_id,
+        detail=f"idea {idea.id} {status}",
+    )
     partner = people.get_person(session, idea.person_id) if idea.person_id else None
     say(session, actor.chat_id, now, texts.IDEA_RECORDED, first_name=partner.first_name if partner else "the partner")

@@ -45,13 +45,21 @@ async def create_invite_link(
     with db.session() as session:
         projects.sync_project(session, project.id, project.name, project.timezone)
         code = invites.create_invite(session, project_id, role, SystemClock().now(), valid_for, uses).code
-        audit.record(session, "invite", SystemClock().now(), project_id=project_id, detail=f"{role}, {uses} use(s), from the command line")
+        audit.record(
+            session,
+            "invite",
+            SystemClock().now(),
+            project_id=project_id,
+            detail=f"{role}, {uses} use(s), from the command line",
+        )
     db.dispose()
     return link(await bot_username(settings), code), code
 
 
 @once_per_update
-def handle_invite(rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, role_word: str) -> None:
+def handle_invite(
+    rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, role_word: str
+) -> None:
     """/invite [facilitator]: one project makes the link at once; several ask which, with buttons."""
     role = "facilitator" if role_word.strip().lower() == "facilitator" else "partner"
     project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "coordinator")
@@ -70,11 +78,15 @@ def handle_invite(rt: Runtime, session: Session, now: datetime, sender: Sender, 
 
 
 @once_per_update
-def handle_invite_choice(rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, data: str) -> None:
+def handle_invite_choice(
+    rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, data: str
+) -> None:
     """A tap on a project button; the role is checked again (a button outlives rights)."""
     role_code, _, index = data.removeprefix(CALLBACK_PREFIX).partition(":")
     allowed = roles.projects_for(session, rt, sender.telegram_user_id, "coordinator")
-    project_id = rt.settings.projects[int(index)].id if index.isdigit() and int(index) < len(rt.settings.projects) else None
+    project_id = (
+        rt.settings.projects[int(index)].id if index.isdigit() and int(index) < len(rt.settings.projects) else None
+    )
     if project_id not in allowed or role_code not in ROLE_CODES:
         roles.refuse(session, sender, "/invite", now, project_id)
         return
@@ -89,7 +101,9 @@ def _index(rt: Runtime, project_id: str) -> int:
 def _send_link(session: Session, rt: Runtime, sender: Sender, bot_username: str, project_id: str, role: str) -> None:
     now = rt.clock.now()
     invite = invites.create_invite(session, project_id, role, now, CHAT_INVITE_VALID_FOR)
-    audit.record(session, "invite", now, actor=sender.telegram_user_id, project_id=project_id, detail=f"{role}, 1 use, in chat")
+    audit.record(
+        session, "invite", now, actor=sender.telegram_user_id, project_id=project_id, detail=f"{role}, 1 use, in chat"
+    )
     project = rt.settings.project(project_id)
     message = plain(
         texts.INVITE_LINK,
@@ -110,5 +124,7 @@ async def bot_username(settings: Settings) -> str:
         async with Bot(settings.token, **kwargs) as bot:
             return bot.username
     except TelegramError as error:
-        log.warning("could not ask Telegram for the bot's name (%s); fill it into the link yourself", type(error).__name__)
+        log.warning(
+            "could not ask Telegram for the bot's name (%s); fill it into the link yourself", type(error).__name__
+        )
         return "YOUR_BOT"

@@ -85,12 +85,18 @@ def read_rows(text: str, settings: Settings, default_valid_for: timedelta) -> tu
         name, project, role = values.get("name", ""), values.get("project", ""), values.get("role") or "partner"
         span = parse_span(values["expires"]) if values.get("expires") else default_valid_for
         why = (
-            "the name is empty" if not name
-            else f"the name is longer than {MAX_NAME} characters" if len(name) > MAX_NAME
-            else f"no project {project!r} in the config" if settings.project(project) is None
-            else f"role must be partner or facilitator, not {role!r}" if role not in ROLES
-            else f"expires must be like 7d, 12h or 2w, not {values.get('expires')!r}" if span is None
-            else f"same name and project as line {seen[(name.casefold(), project)]}" if (name.casefold(), project) in seen
+            "the name is empty"
+            if not name
+            else f"the name is longer than {MAX_NAME} characters"
+            if len(name) > MAX_NAME
+            else f"no project {project!r} in the config"
+            if settings.project(project) is None
+            else f"role must be partner or facilitator, not {role!r}"
+            if role not in ROLES
+            else f"expires must be like 7d, 12h or 2w, not {values.get('expires')!r}"
+            if span is None
+            else f"same name and project as line {seen[(name.casefold(), project)]}"
+            if (name.casefold(), project) in seen
             else None
         )
         if why is not None:
@@ -124,7 +130,15 @@ def import_partners(
         task = progress.add_task("Creating invites", total=len(rows))
         for row in rows:
             invite = invites.create_invite(session, row.project, row.role, now, row.valid_for)
-            links.append([row.name, row.project, row.role, link(bot_username, invite.code), f"{invite.expires_at:%Y-%m-%d %H:%M} UTC"])
+            links.append(
+                [
+                    row.name,
+                    row.project,
+                    row.role,
+                    link(bot_username, invite.code),
+                    f"{invite.expires_at:%Y-%m-%d %H:%M} UTC",
+                ]
+            )
             progress.advance(task)
         audit.record(session, "import", now, detail=f"{len(rows)} invite(s) from {source.name}")
     db.dispose()
@@ -166,5 +180,10 @@ def export_partners(settings: Settings, project_ids: Iterable[str], console: Con
 
 def _progress(console: Console) -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
     )

@@ -55,7 +55,20 @@ def render_digest_dry_run(settings: Settings, facilitator_telegram_id: int) -> t
         db.dispose()
 
 
-CSV_COLUMNS = ["flag", "project", "need", "severity", "status", "opened_at", "acknowledged_at", "closed_at", "escalated_at", "follow_up", "answers", "hours_to_acknowledge"]
+CSV_COLUMNS = [
+    "flag",
+    "project",
+    "need",
+    "severity",
+    "status",
+    "opened_at",
+    "acknowledged_at",
+    "closed_at",
+    "escalated_at",
+    "follow_up",
+    "answers",
+    "hours_to_acknowledge",
+]
 
 
 def _rows(settings: Settings, **query: object) -> list[tuple[Flag, Person | None, int]]:
@@ -77,8 +90,23 @@ def flags_csv(settings: Settings, **query: object) -> str:
     writer.writerow(CSV_COLUMNS)
     for flag, _, answers in _rows(settings, **query):
         waited = (flag.acknowledged_at - flag.opened_at).total_seconds() / 3600 if flag.acknowledged_at else None
-        dates = [d.isoformat(timespec="minutes") if d else "" for d in (flag.opened_at, flag.acknowledged_at, flag.closed_at, flag.escalated_at)]
-        writer.writerow([flag.id, flag.project_id, flag.need, flag.severity, flag.status, *dates, flag.follow_up or "", answers, f"{waited:.1f}" if waited is not None else ""])
+        dates = [
+            d.isoformat(timespec="minutes") if d else ""
+            for d in (flag.opened_at, flag.acknowledged_at, flag.closed_at, flag.escalated_at)
+        ]
+        writer.writerow(
+            [
+                flag.id,
+                flag.project_id,
+                flag.need,
+                flag.severity,
+                flag.status,
+                *dates,
+                flag.follow_up or "",
+                answers,
+                f"{waited:.1f}" if waited is not None else "",
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -86,6 +114,8 @@ def flags_table(settings: Settings, **query: object) -> str:
     """Flags as a plain table for the terminal (first names: staff only)."""
     lines = [f"{'#':>5}  {'project':<16} {'need':<10} {'severity':<8} {'status':<12} {'opened':<16} partner"]
     for flag, person, _ in _rows(settings, **query):
-        lines.append(f"{flag.id:>5}  {flag.project_id:<16} {flag.need:<10} {flag.severity:<8} {flag.status:<12} {flag.opened_at:%Y-%m-%d %H:%M} {person.first_name if person else '-'}")
+        lines.append(
+            f"{flag.id:>5}  {flag.project_id:<16} {flag.need:<10} {flag.severity:<8} {flag.status:<12} {flag.opened_at:%Y-%m-%d %H:%M} {person.first_name if person else '-'}"
+        )
     lines.append(f"{len(lines) - 1} flag(s).")
     return "\n".join(lines)

@@ -84,8 +84,10 @@ def handle_flags(rt: Runtime, session: Session, now: datetime, sender: Sender) -
         say(session, sender.chat_id, now, texts.NO_OPEN_FLAGS)
         return
     views = [digest.view_of(session, flag, person, now, rt.settings) for flag, person in rows]
-    html = digest.environment(rt.settings.digest.templates).get_template("alert.html.j2").render(
-        project_name="Your projects", flags=views, now=now
+    html = (
+        digest.environment(rt.settings.digest.templates)
+        .get_template("alert.html.j2")
+        .render(project_name="Your projects", flags=views, now=now)
     )
     for payload in digest.with_buttons(html, session):
         outbox.enqueue(session, sender.chat_id, "sendMessage", payload, now)

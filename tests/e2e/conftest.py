@@ -74,7 +74,9 @@ class Harness:
         welcome = await self.client.wait_for_bot_message(user["id"], after_message_id=consent["message_id"])
         return user, welcome
 
-    async def next_message(self, user: dict[str, Any], after: dict[str, Any] | int, timeout: float = 10) -> dict[str, Any]:
+    async def next_message(
+        self, user: dict[str, Any], after: dict[str, Any] | int, timeout: float = 10
+    ) -> dict[str, Any]:
         after_id = after if isinstance(after, int) else after["message_id"]
         return await self.client.wait_for_bot_message(user["id"], after_message_id=after_id, timeout=timeout)
 
@@ -85,7 +87,9 @@ class Harness:
             message = await self.next_message(user, message)
         return message
 
-    async def message_containing(self, user: dict[str, Any], after: dict[str, Any] | int, text: str, within: int = 5) -> dict[str, Any]:
+    async def message_containing(
+        self, user: dict[str, Any], after: dict[str, Any] | int, text: str, within: int = 5
+    ) -> dict[str, Any]:
         """The next bot message containing ``text``, allowing a few others first
         (a check-in that came due at the same moment, say)."""
         message = await self.next_message(user, after)

@@ -19,7 +19,9 @@ LONDON = ZoneInfo("Europe/London")
 def next_due(rig: Harness) -> datetime:
     """The soonest scheduled check-in of anyone."""
     with rig.db.session() as session:
-        return session.exec(select(Checkin.due_at).where(Checkin.status == "scheduled").order_by(Checkin.due_at)).first()  # type: ignore[return-value]
+        return session.exec(
+            select(Checkin.due_at).where(Checkin.status == "scheduled").order_by(Checkin.due_at)
+        ).first()  # type: ignore[return-value]
 
 
 def statuses(rig: Harness) -> list[str]:
@@ -32,7 +34,9 @@ def opening(text: str) -> str:
     return text.split("{")[0]
 
 
-async def command(rig: Harness, user: dict[str, Any], after: dict[str, Any], name: str, payload: str | None = None) -> dict[str, Any]:
+async def command(
+    rig: Harness, user: dict[str, Any], after: dict[str, Any], name: str, payload: str | None = None
+) -> dict[str, Any]:
     await rig.client.send_command(user["id"], name, payload)
     return await rig.next_message(user, after)
 

@@ -20,7 +20,9 @@ from tests.e2e.conftest import Harness, eventually
 
 def _rows(rig: Harness, chat_id: int) -> list[OutboxMessage]:
     with rig.db.session() as session:
-        return list(session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(col(OutboxMessage.id))))
+        return list(
+            session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(col(OutboxMessage.id)))
+        )
 
 
 def _person(rig: Harness, user: dict[str, Any]) -> Person:
@@ -137,7 +139,9 @@ async def test_timed_out_send_is_uncertain_and_not_resent(harness: Harness) -> N
     assert len(await _sends_to(rig, sam)) == len(_rows(rig, sam["id"]))  # one request per message
 
 
-async def test_a_stop_cuts_off_a_send_that_hangs_and_hands_the_sender_lease_over(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_stop_cuts_off_a_send_that_hangs_and_hands_the_sender_lease_over(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A stop waits a while for the sends under way, then cuts them off as a crash
     would (the row stays ``sending`` and is settled by its lease, never resent blindly)
     and always gives the sender's lease up, so a restarted bot sends at once."""
@@ -158,7 +162,9 @@ async def test_a_stop_cuts_off_a_send_that_hangs_and_hands_the_sender_lease_over
     await eventually(hanging)
     started = time.monotonic()
     await rig.stop()
-    assert time.monotonic() - started < 15.0  # Telegram hangs for 30 s: a stop that waited for the send would take that long
+    assert (
+        time.monotonic() - started < 15.0
+    )  # Telegram hangs for 30 s: a stop that waited for the send would take that long
     with rig.db.session() as session:
         assert session.exec(select(Lease)).all() == []
     assert hanging(), "cut off, not marked sent or resent"

@@ -30,13 +30,39 @@ def _answers(rig: Harness, people: int, anonymous_people: int) -> None:
     now = rig.clock.now()
     with rig.db.session() as session:
         for n in range(max(people, anonymous_people)):
-            person = Person(telegram_user_id=9_000_000 + n, chat_id=9_000_000 + n, first_name=f"P{n}", consent_version="1")
+            person = Person(
+                telegram_user_id=9_000_000 + n, chat_id=9_000_000 + n, first_name=f"P{n}", consent_version="1"
+            )
             session.add(person)
             session.flush()
             if n < people:
-                session.add(Answer(person_id=person.id, project_id=PROJECT, flow_id="after-activity", flow_version="1", step_id="paid", question="Have you been paid?", value="yes", display="Yes", answered_at=now - timedelta(days=1)))
+                session.add(
+                    Answer(
+                        person_id=person.id,
+                        project_id=PROJECT,
+                        flow_id="after-activity",
+                        flow_version="1",
+                        step_id="paid",
+                        question="Have you been paid?",
+                        value="yes",
+                        display="Yes",
+                        answered_at=now - timedelta(days=1),
+                    )
+                )
             if n < anonymous_people:
-                session.add(Answer(project_id=PROJECT, flow_id="pulse", flow_version="1", step_id="changed", question="Has what you said changed anything?", value="a_lot", display="Yes, a lot", anonymous=True, answered_at=now - timedelta(days=1)))
+                session.add(
+                    Answer(
+                        project_id=PROJECT,
+                        flow_id="pulse",
+                        flow_version="1",
+                        step_id="changed",
+                        question="Has what you said changed anything?",
+                        value="a_lot",
+                        display="Yes, a lot",
+                        anonymous=True,
+                        answered_at=now - timedelta(days=1),
+                    )
+                )
         session.commit()
 
 
@@ -73,9 +99,23 @@ async def test_digest_on_schedule_with_flags_anonymity_and_chart(harness: Harnes
 
     # above k the counts show (never who gave them)
     with rig.db.session() as session:
-        session.add(Answer(project_id=PROJECT, flow_id="pulse", flow_version="1", step_id="changed", question="Has what you said changed anything?", value="a_little", display="A little", anonymous=True, answered_at=rig.clock.now()))
+        session.add(
+            Answer(
+                project_id=PROJECT,
+                flow_id="pulse",
+                flow_version="1",
+                step_id="changed",
+                question="Has what you said changed anything?",
+                value="a_little",
+                display="A little",
+                anonymous=True,
+                answered_at=rig.clock.now(),
+            )
+        )
         session.commit()
         person = session.exec(select(Person).where(Person.telegram_user_id == alex["id"])).one()
-        built = digest_for(session, rig.bot.runtime, person, rig.clock.now(), since=rig.clock.now() - timedelta(days=30))  # type: ignore[union-attr]
+        built = digest_for(
+            session, rig.bot.runtime, person, rig.clock.now(), since=rig.clock.now() - timedelta(days=30)
+        )  # type: ignore[union-attr]
     text = "\n".join(str(m["text"]) for m in built.messages)
     assert "Yes, a lot: 2" in text and "A little: 1" in text and "Not enough answers" not in text

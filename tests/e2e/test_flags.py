@@ -36,7 +36,11 @@ async def test_payment_need_from_answer_to_resolve_to_follow_up(harness: Harness
         flag = session.exec(select(Flag)).one()
     assert f"#{flag.id}" in alert["text"] and "Payment" in alert["text"] and "Sam" in alert["text"]
     assert "Have you been paid for your last session?" in alert["text"] and "Not yet" in alert["text"]
-    assert [b["text"] for b in alert["buttons"][0]] == [f"Acknowledge #{flag.id}", f"Resolve #{flag.id}", f"Won't fix #{flag.id}"]
+    assert [b["text"] for b in alert["buttons"][0]] == [
+        f"Acknowledge #{flag.id}",
+        f"Resolve #{flag.id}",
+        f"Won't fix #{flag.id}",
+    ]
 
     # acknowledge, then resolve with a note for the partner
     await rig.client.press_button(alex["id"], alert["message_id"], label=f"Acknowledge #{flag.id}")
@@ -120,7 +124,14 @@ async def test_escalation_past_service_level_and_outsider_refused(harness: Harne
     # someone else presses a flag button on a forwarded copy: a polite no, nothing changes
     eve = await rig.client.create_user("Eve")
     world = rig.sandbox.world  # type: ignore[attr-defined]
-    world.bot_message(world.chats[eve["id"]], "text", html=alert["html"], text=alert["text"], entities=[], reply_markup={"inline_keyboard": alert["buttons"]})
+    world.bot_message(
+        world.chats[eve["id"]],
+        "text",
+        html=alert["html"],
+        text=alert["text"],
+        entities=[],
+        reply_markup={"inline_keyboard": alert["buttons"]},
+    )
     copy = (await rig.client.bot_messages(eve["id"]))[-1]
     await rig.client.press_button(eve["id"], copy["message_id"], label=f"Resolve #{flag.id}")
     refusal = await rig.next_message(eve, copy)

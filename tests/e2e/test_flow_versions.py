@@ -71,11 +71,15 @@ async def _reload(rig: Harness, user: dict[str, Any], after: dict[str, Any] | in
     return await rig.next_message(user, after)
 
 
-async def _answer_all(rig: Harness, user: dict[str, Any], question: dict[str, Any], answers: list[str]) -> dict[str, Any]:
+async def _answer_all(
+    rig: Harness, user: dict[str, Any], question: dict[str, Any], answers: list[str]
+) -> dict[str, Any]:
     """Type each answer in turn; returns the message after the last one."""
     for number, answer in enumerate(answers):
         await rig.client.send_text(user["id"], answer)
-        question = await (rig.next_question(user, question) if number < len(answers) - 1 else rig.next_message(user, question))
+        question = await (
+            rig.next_question(user, question) if number < len(answers) - 1 else rig.next_message(user, question)
+        )
     return question
 
 
@@ -167,7 +171,9 @@ async def test_invalid_change_is_refused_and_the_running_versions_stay(rig: Harn
         f'next = [{{ if = "s{n} == \'no\'", goto = "nowhere_{n}" }}, {{ goto = "s{n + 1}" }}]\n'
         for n in range(50)
     )
-    (rig.library / "many.toml").write_text(f'id = "many"\ntitle = "Many"\n{steps}[[steps]]\nid = "s50"\nkind = "info"\ntext = "Bye."\n')  # type: ignore[attr-defined]
+    (rig.library / "many.toml").write_text(
+        f'id = "many"\ntitle = "Many"\n{steps}[[steps]]\nid = "s50"\nkind = "info"\ntext = "Bye."\n'
+    )  # type: ignore[attr-defined]
     await rig.client.send_command(casey["id"], "/reload")
     messages = [await rig.next_message(casey, reply)]
     while not messages[-1]["text"].endswith("problem(s) found."):
@@ -205,8 +211,14 @@ async def test_sighup_reloads_a_running_bot(database_url: str, tmp_path: Path) -
             encoding="utf-8",
         )
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "--config", str(config), "run",
-            stderr=asyncio.subprocess.PIPE, env={**os.environ, "TELEGRAM_BOT_TOKEN": ""},
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--config",
+            str(config),
+            "run",
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "TELEGRAM_BOT_TOKEN": ""},
         )
         assert process.stderr is not None
 
@@ -226,7 +238,9 @@ async def test_sighup_reloads_a_running_bot(database_url: str, tmp_path: Path) -
             _edit_flow_at(library, '{ goto = "expenses" }', '{ goto = "expences" }')
             process.send_signal(signal.SIGHUP)
             await log_line("flows not reloaded; the running versions stay")
-            assert "steps.paid.next[1].goto: no step called 'expences' (did you mean 'expenses'?)" in await log_line("expences")
+            assert "steps.paid.next[1].goto: no step called 'expences' (did you mean 'expenses'?)" in await log_line(
+                "expences"
+            )
             await log_line("1 problem(s) found.")
         finally:
             process.terminate()

@@ -28,7 +28,12 @@ async def test_documents_and_photos_arrive_intact(harness: Harness) -> None:
             session,
             alex["id"],
             "sendPhoto",
-            {"content_b64": base64.b64encode(PNG).decode(), "filename": "trend.png", "caption": "<b>Trend</b>", "parse_mode": "HTML"},
+            {
+                "content_b64": base64.b64encode(PNG).decode(),
+                "filename": "trend.png",
+                "caption": "<b>Trend</b>",
+                "parse_mode": "HTML",
+            },
             rig.clock.now(),
         )
     rig.bot.runtime.wake_outbox()  # type: ignore[union-attr]

@@ -48,7 +48,11 @@ async def test_weekly_cap_defers_the_third_checkin(daily: Harness) -> None:
         await rig.client.send_text(sam["id"], "pause")  # ends this check-in; tomorrow's is scheduled
         last = await rig.next_message(sam, question)
         with rig.db.session() as session:
-            starts.append(session.exec(select(Checkin.started_at).where(Checkin.status == "stopped").order_by(Checkin.id)).all()[-1])
+            starts.append(
+                session.exec(select(Checkin.started_at).where(Checkin.status == "stopped").order_by(Checkin.id)).all()[
+                    -1
+                ]
+            )
 
     rig.clock.advance_to(next_due(rig) + timedelta(minutes=1))  # the third day: two this week already
     await rig.quiet(sam, last, seconds=SETTLE)

@@ -45,7 +45,10 @@ async def rig(database_url: str) -> AsyncIterator[Harness]:
         settings.projects[0].coordinators = [cora["id"]]
         settings.projects.append(
             ProjectSettings(
-                id=OTHER, name="Peer Voices", facilitators=[bo["id"]], coordinators=[cora["id"]],
+                id=OTHER,
+                name="Peer Voices",
+                facilitators=[bo["id"]],
+                coordinators=[cora["id"]],
                 schedules=[Schedule(flow="pulse", cadence="monthly")],
             )
         )
@@ -75,7 +78,11 @@ async def test_expired_used_and_wrong_invites_get_the_same_kind_answer(rig: Harn
     await _start(rig, "First", used)
     replies = [
         (await _start(rig, name, code))[1]
-        for name, code in (("Late", _invite(rig, PROJECT, age=timedelta(days=8))), ("Second", used), ("Guess", "AAAAAAAAAAAA"))
+        for name, code in (
+            ("Late", _invite(rig, PROJECT, age=timedelta(days=8))),
+            ("Second", used),
+            ("Guess", "AAAAAAAAAAAA"),
+        )
     ]
     assert {reply["text"] for reply in replies} == {replies[0]["text"]}
     assert "doesn't work any more" in replies[0]["text"]
@@ -125,7 +132,10 @@ async def test_a_partner_in_two_projects(rig: Harness) -> None:
         person = session.exec(select(Person).where(Person.telegram_user_id == sam["id"])).one()
         memberships = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
         assert {(m.project_id, m.status) for m in memberships} == {(PROJECT, "active"), (OTHER, "active")}
-        assert {c.project_id for c in session.exec(select(Checkin).where(Checkin.person_id == person.id))} == {PROJECT, OTHER}
+        assert {c.project_id for c in session.exec(select(Checkin).where(Checkin.person_id == person.id))} == {
+            PROJECT,
+            OTHER,
+        }
 
 
 async def test_staff_see_and_act_only_within_their_projects(rig: Harness) -> None:
@@ -204,7 +214,14 @@ async def test_flags_and_digest_commands_stay_within_the_facilitators_projects(r
     with rig.db.session() as session:
         sam = people.upsert_person(session, 5550001, 5550001, "Sam")
         flag = flag_store.open_flag(
-            session, project_id=PROJECT, person_id=sam.id, need="payment", severity="high", note="Not paid", answer_ids=[], now=rig.clock.now()
+            session,
+            project_id=PROJECT,
+            person_id=sam.id,
+            need="payment",
+            severity="high",
+            note="Not paid",
+            answer_ids=[],
+            now=rig.clock.now(),
         )
         flag_id = flag.id
 

@@ -86,7 +86,17 @@ async def test_forget_leaves_no_personal_row_and_keeps_anonymous_answers(harness
     person = _person(rig, sam)
     with rig.db.session() as session:
         session.add(Idea(project_id=PROJECT, person_id=person.id, text="Meet in the afternoon"))
-        session.add(Answer(project_id=PROJECT, flow_id="pulse", flow_version="1", step_id="trust", question="Trust?", value=4, anonymous=True))
+        session.add(
+            Answer(
+                project_id=PROJECT,
+                flow_id="pulse",
+                flow_version="1",
+                step_id="trust",
+                question="Trust?",
+                value=4,
+                anonymous=True,
+            )
+        )
     await rig.client.send_command(sam["id"], "/mydata")  # leaves an audit row naming Sam
     files = await rig.client.wait_for_bot_messages(sam["id"], 2, after_message_id=last["message_id"])
     await rig.client.send_command(sam["id"], "/forget")
@@ -199,7 +209,9 @@ async def test_profile_answers_in_a_flow_write_the_profile_columns(harness: Harn
 
 def test_the_token_is_redacted_from_every_log_line(caplog: pytest.LogCaptureFixture) -> None:
     token = "123456:SECRET-token"
-    record = logging.LogRecord("telegram.ext", logging.ERROR, __file__, 1, "GET https://api.telegram.org/bot%s/getMe", (token,), None)
+    record = logging.LogRecord(
+        "telegram.ext", logging.ERROR, __file__, 1, "GET https://api.telegram.org/bot%s/getMe", (token,), None
+    )
     try:
         raise RuntimeError(f"bad url https://api.telegram.org/bot{token}/x")
     except RuntimeError:

@@ -109,9 +109,11 @@ async def test_kill_9_mid_round_then_restart_delivers_each_check_in_once(databas
         statuses = Counter(session.exec(select(OutboxMessage.status)).all())
     uncertain_chats = {m.chat_id for m in uncertain if FIRST_QUESTION in m.payload.get("text", "")}
     counts = _questions([sandbox])
-    print(f"\nkill -9 after {delivered_at_kill}/{total} messages; outbox {dict(statuses)}; "
-          f"{len(uncertain)} uncertain ({len(uncertain_chats)} of them a first question, "
-          f"{sum(counts[chat] for chat in uncertain_chats)} of those had arrived)")
+    print(
+        f"\nkill -9 after {delivered_at_kill}/{total} messages; outbox {dict(statuses)}; "
+        f"{len(uncertain)} uncertain ({len(uncertain_chats)} of them a first question, "
+        f"{sum(counts[chat] for chat in uncertain_chats)} of those had arrived)"
+    )
     assert len(uncertain) <= MAX_IN_FLIGHT_PAID  # the bot runs in paid-broadcast mode here
     assert statuses.keys() <= {"sent", "uncertain"}
     for user_id in users:

@@ -34,7 +34,9 @@ async def test_a_partner_answering_is_not_kept_behind_a_rounds_first_questions(h
     # all at once, the round's 180 messages were queued before Sam's answer and went first
     assert not_yet >= ROUND // 3, f"only {not_yet} of {ROUND} were still to hear from the bot when Sam got his reply"
 
-    await eventually(lambda: all(world.bot_messages(user) for user in others), timeout=30)  # and the round still reaches everyone
+    await eventually(
+        lambda: all(world.bot_messages(user) for user in others), timeout=30
+    )  # and the round still reaches everyone
     assert world.stats()["violations"] == []
 
 
@@ -53,7 +55,9 @@ async def test_a_step_that_fails_ends_the_round_and_the_next_tick_opens_it_again
         return keeping_up(rt)
 
     monkeypatch.setattr(jobs, "keeping_up", fails_once)
-    rig.clock.advance_to(next_due(rig) + timedelta(seconds=1))  # to the moment it comes due: a day late would be missed, not sent
+    rig.clock.advance_to(
+        next_due(rig) + timedelta(seconds=1)
+    )  # to the moment it comes due: a day late would be missed, not sent
     question = await rig.next_question(sam, welcome)
     assert failures, "the step never failed: the test tested nothing"
     assert question["buttons"]

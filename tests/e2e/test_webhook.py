@@ -55,19 +55,38 @@ def _first_question(sandbox: Sandbox, chat_id: int) -> int | None:
     chat = sandbox.world.chats.get(chat_id)
     if chat is None:
         return None
-    return next((m.message_id for m in chat.messages.values() if m.sender == "bot" and FIRST_QUESTION in (m.text or "")), None)
-
-
-async def _start_webhook_bot(config: Path, port: int, clock_offset: float = 0.0) -> asyncio.subprocess.Process:
-    env = {**os.environ, "CHECKIN_CLOCK_OFFSET_SECONDS": str(clock_offset), "CHECKIN_LOG_LEVEL": "WARNING", "TELEGRAM_WEBHOOK_SECRET": SECRET}
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "--config", str(config), "run",
-        "--webhook", "--listen", f"127.0.0.1:{port}", "--url", f"http://127.0.0.1:{port}/telegram",
-        env=env, stdin=asyncio.subprocess.DEVNULL,
+    return next(
+        (m.message_id for m in chat.messages.values() if m.sender == "bot" and FIRST_QUESTION in (m.text or "")), None
     )
 
 
-async def test_webhook_with_secret_end_to_end_and_wrong_secret_stores_nothing(database_url: str, tmp_path: Path) -> None:
+async def _start_webhook_bot(config: Path, port: int, clock_offset: float = 0.0) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "CHECKIN_CLOCK_OFFSET_SECONDS": str(clock_offset),
+        "CHECKIN_LOG_LEVEL": "WARNING",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--config",
+        str(config),
+        "run",
+        "--webhook",
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--url",
+        f"http://127.0.0.1:{port}/telegram",
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def test_webhook_with_secret_end_to_end_and_wrong_secret_stores_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
     db = Database(database_url)
     db.upgrade()
     async with Sandbox(limits=False) as sandbox:
@@ -81,12 +100,19 @@ async def test_webhook_with_secret_end_to_end_and_wrong_secret_stores_nothing(da
             assert sandbox.world.webhook == {"url": url, "secret_token": SECRET}
             question = await eventually(lambda: _first_question(sandbox, user), 20, "the first question")
             sandbox.world.press_button(user, question, label="Yes", data=None)
-            await eventually(lambda: any("spent to take part" in t for t in _bot_messages(sandbox, user)), 20, "the next question")
+            await eventually(
+                lambda: any("spent to take part" in t for t in _bot_messages(sandbox, user)), 20, "the next question"
+            )
             sandbox.world.send_text(user, "yes")
-            await eventually(lambda: any("How heard" in t for t in _bot_messages(sandbox, user)), 20, "the third question")
+            await eventually(
+                lambda: any("How heard" in t for t in _bot_messages(sandbox, user)), 20, "the third question"
+            )
 
             async with httpx.AsyncClient() as http:
-                forged = {"update_id": 999_999, "message": {"message_id": 1, "date": 0, "chat": {"id": user, "type": "private"}, "text": "hi"}}
+                forged = {
+                    "update_id": 999_999,
+                    "message": {"message_id": 1, "date": 0, "chat": {"id": user, "type": "private"}, "text": "hi"},
+                }
                 wrong = await http.post(url, json=forged, headers={SECRET_HEADER: "not-it"})
                 missing = await http.post(url, json=forged)
             assert (wrong.status_code, missing.status_code) == (403, 403)
@@ -102,7 +128,9 @@ async def test_webhook_with_secret_end_to_end_and_wrong_secret_stores_nothing(da
     db.dispose()
 
 
-async def test_kill_9_right_after_the_200_processes_the_update_after_restart_once(database_url: str, tmp_path: Path) -> None:
+async def test_kill_9_right_after_the_200_processes_the_update_after_restart_once(
+    database_url: str, tmp_path: Path
+) -> None:
     db = Database(database_url)
     db.upgrade()
     async with Sandbox(limits=False) as sandbox:
@@ -118,7 +146,11 @@ async def test_kill_9_right_after_the_200_processes_the_update_after_restart_onc
             sandbox.world.faults.clear()
             await sandbox.client().inject_fault("answerCallbackQuery", "delay", delay=30.0)
             update_id = sandbox.world.press_button(user, question, label="Yes", data=None)
-            await eventually(lambda: any(a["update_id"] == update_id and a["ok"] for a in sandbox.world.webhook_attempts), 20, "the 200")
+            await eventually(
+                lambda: any(a["update_id"] == update_id and a["ok"] for a in sandbox.world.webhook_attempts),
+                20,
+                "the 200",
+            )
         finally:
             bot.kill()
             await bot.wait()
@@ -130,7 +162,9 @@ async def test_kill_9_right_after_the_200_processes_the_update_after_restart_onc
         # restarted past the lease: the dead process's claim is taken over
         bot = await _start_webhook_bot(config, port, clock_offset=LEASE.total_seconds() + 60)
         try:
-            await eventually(lambda: any("spent to take part" in t for t in _bot_messages(sandbox, user)), 30, "the next question")
+            await eventually(
+                lambda: any("spent to take part" in t for t in _bot_messages(sandbox, user)), 30, "the next question"
+            )
             await asyncio.sleep(0.5)
         finally:
             await _stop(bot)
@@ -172,7 +206,9 @@ async def test_two_workers_one_database_keep_each_partners_order(database_url: s
                 await _stop(bot)
         with db.session() as session:
             processed = dict(session.exec(select(ProcessedUpdate.update_id, ProcessedUpdate.processed_at)).all())
-            answers = session.exec(select(Answer.person_id, Answer.step_id, Answer.value).order_by(col(Answer.id))).all()
+            answers = session.exec(
+                select(Answer.person_id, Answer.step_id, Answer.value).order_by(col(Answer.id))
+            ).all()
             statuses = inbox.counts(session)
         by_person: dict[int | None, list[tuple[str, object]]] = defaultdict(list)
         for person_id, step_id, value in answers:
@@ -182,7 +218,9 @@ async def test_two_workers_one_database_keep_each_partners_order(database_url: s
             assert times == sorted(times)
         assert statuses == {"done": partners * 3}
         assert len(by_person) == partners
-        assert all(steps == [("paid", "yes"), ("expenses", "no"), ("heard", 4)] for steps in by_person.values()), by_person
+        assert all(steps == [("paid", "yes"), ("expenses", "no"), ("heard", 4)] for steps in by_person.values()), (
+            by_person
+        )
         assert sandbox.world.stats()["violations"] == []
     db.dispose()
 
@@ -190,7 +228,9 @@ async def test_two_workers_one_database_keep_each_partners_order(database_url: s
 def _all_processed(db: Database, sent: dict[int, list[int]]) -> bool:
     ids = [i for chat in sent.values() for i in chat]
     with db.session() as session:
-        return len(session.exec(select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(ids))).all()) == len(ids)
+        return len(
+            session.exec(select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(ids))).all()
+        ) == len(ids)
 
 
 async def test_two_workers_send_through_one_process_within_telegrams_limits(tmp_path: Path) -> None:

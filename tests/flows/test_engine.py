@@ -178,13 +178,17 @@ def test_multi_done_with_nothing_ticked_and_typed_lists(flow: Flow, ctx: Context
     assert advance(flow, at_kinds.state, Input.typed("1, banana"), ctx).state.step_id == "kinds"
 
 
-@pytest.mark.parametrize(("text", "value"), [("yes", "yes"), ("Yeah!", "yes"), ("y", "yes"), ("nope", "no"), ("N", "no"), ("2", "no")])
+@pytest.mark.parametrize(
+    ("text", "value"), [("yes", "yes"), ("Yeah!", "yes"), ("y", "yes"), ("nope", "no"), ("N", "no"), ("2", "no")]
+)
 def test_yesno_words(flow: Flow, ctx: Context, text: str, value: str) -> None:
     outcome = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed(text))
     assert outcome.state.answers["back"] == value
 
 
-@pytest.mark.parametrize(("text", "value"), [("2", 2), ("4/5", 4), ("5 out of 5", 5), ("completely", 5), ("Not at all", 1)])
+@pytest.mark.parametrize(
+    ("text", "value"), [("2", 2), ("4/5", 4), ("5 out of 5", 5), ("completely", 5), ("Not at all", 1)]
+)
 def test_scale_typed(flow: Flow, ctx: Context, text: str, value: int) -> None:
     outcome = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed("yes"), Input.typed(text))
     assert outcome.state.answers["heard"] == value

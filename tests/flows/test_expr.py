@@ -36,8 +36,18 @@ def test_evaluates(source: str, expected: bool) -> None:
 
 @pytest.mark.parametrize(
     "source",
-    ["skipped == 'no'", "skipped != 'no'", "skipped < 3", "'a' in skipped", "skipped in ['a']",
-     "skipped not in ['a']", "unknown == 1", "heard == '2'", "paid < 3", "heard in 'abc'"],
+    [
+        "skipped == 'no'",
+        "skipped != 'no'",
+        "skipped < 3",
+        "'a' in skipped",
+        "skipped in ['a']",
+        "skipped not in ['a']",
+        "unknown == 1",
+        "heard == '2'",
+        "paid < 3",
+        "heard in 'abc'",
+    ],
 )
 def test_null_and_mixed_types_are_false_never_errors(source: str) -> None:
     assert evaluate(source, ANSWERS) is False

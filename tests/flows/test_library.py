@@ -30,7 +30,9 @@ def test_bundled_flow_is_valid_plain_and_flags_needs(file: Path) -> None:
     (flow,) = load_flows([file]).values()
     assert lint(flow) == []
     assert any(step.flags for step in flow.steps), "every bundled flow should raise flags for unmet needs"
-    assert not any(step.flags for step in flow.steps if step.anonymous), "a flag would tie an anonymous answer to a person"
+    assert not any(step.flags for step in flow.steps if step.anonymous), (
+        "a flag would tie an anonymous answer to a person"
+    )
     assert file.read_text(encoding="utf-8").startswith("#:schema ../../docs/flow.schema.json\n")
 
 
@@ -68,7 +70,14 @@ def test_structural_check_catches_mistakes() -> None:
     assert any("title" in error for error in errors)
 
 
-_TYPES: dict[str, Any] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+_TYPES: dict[str, Any] = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
 
 
 def _errors(value: Any, schema: dict[str, Any], root: dict[str, Any] | None = None, path: str = "") -> list[str]:

@@ -71,10 +71,12 @@ def test_missing_folder_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_problem_reads_like_a_compiler_message() -> None:
-    problem = Problem("after-activity.toml", 12, "steps.payment.next[0].goto", "no step called 'paymnet'",
-                      "did you mean 'payment'?")
-    assert str(problem) == ("after-activity.toml:12: steps.payment.next[0].goto: no step called 'paymnet' "
-                            "(did you mean 'payment'?)")
+    problem = Problem(
+        "after-activity.toml", 12, "steps.payment.next[0].goto", "no step called 'paymnet'", "did you mean 'payment'?"
+    )
+    assert str(problem) == (
+        "after-activity.toml:12: steps.payment.next[0].goto: no step called 'paymnet' (did you mean 'payment'?)"
+    )
     assert str(Problem("x.toml", None, "", "empty")) == "x.toml: empty"
 
 
@@ -147,7 +149,10 @@ def test_wrong_types_are_explained() -> None:
 
 
 def test_bad_step_ids_and_no_steps() -> None:
-    assert any("step id 'Bad-Id' can't be used" in p for p in problems_of('[[steps]]\nid = "Bad-Id"\nkind = "text"\ntext = "Hi"\n'))
+    assert any(
+        "step id 'Bad-Id' can't be used" in p
+        for p in problems_of('[[steps]]\nid = "Bad-Id"\nkind = "text"\ntext = "Hi"\n')
+    )
     assert problems_of("") == [": this flow has no steps"]
 
 

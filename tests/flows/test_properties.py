@@ -16,8 +16,10 @@ from .test_engine import ALL_KINDS
 LIBRARY = Path(__file__).parents[2] / "flows" / "library"
 FLOWS: list[Flow] = [*load_flows([LIBRARY]).values(), make_flow(ALL_KINDS)]
 STEP_IDS = sorted({step.id for flow in FLOWS for step in flow.steps} | {"gone"})
-VALUES = sorted({value for flow in FLOWS for step in flow.steps for value in step.option_values()}
-                | {SKIP_VALUE, DONE_VALUE, "", "0", "99"})
+VALUES = sorted(
+    {value for flow in FLOWS for step in flow.steps for value in step.option_values()}
+    | {SKIP_VALUE, DONE_VALUE, "", "0", "99"}
+)
 WORDS = ["skip", "help", "pause", "stop", "done", "yes", "no", "2", "3", "1, 2", "not yet", "nope", "Travel", "4/5"]
 
 inputs = st.one_of(

@@ -30,7 +30,11 @@ def test_a_failing_template_falls_back_to_the_raw_text() -> None:
 
 def test_check_finds_unknown_names_and_steps() -> None:
     assert check_template("Hi {{ first_name }} {{ answers.paid }} {{ previous['heard'] }}", STEPS) == []
-    assert check_template("Hi {{ frist_name }}", STEPS) == [("unknown variable 'frist_name'", "did you mean 'first_name'?")]
-    assert check_template("{{ answers.payd }}", STEPS) == [("answers.payd: no step called 'payd'", "did you mean 'paid'?")]
+    assert check_template("Hi {{ frist_name }}", STEPS) == [
+        ("unknown variable 'frist_name'", "did you mean 'first_name'?")
+    ]
+    assert check_template("{{ answers.payd }}", STEPS) == [
+        ("answers.payd: no step called 'payd'", "did you mean 'paid'?")
+    ]
     [(message, _)] = check_template("{% if %}", STEPS)
     assert "does not compile" in message

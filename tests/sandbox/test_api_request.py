@@ -23,7 +23,9 @@ from bot.sandbox import Sandbox, SandboxClient
 
 @pytest.fixture
 async def bot(sandbox: Sandbox) -> AsyncIterator[Bot]:
-    async with Bot(sandbox.token, base_url=sandbox.base_url, request=ApiRequest(2, pool_timeout=0.1, connect_timeout=0.1)) as bot:
+    async with Bot(
+        sandbox.token, base_url=sandbox.base_url, request=ApiRequest(2, pool_timeout=0.1, connect_timeout=0.1)
+    ) as bot:
         yield bot
 
 
@@ -96,7 +98,10 @@ async def _raw_server(answer: bytes | None = None, delay: float = 0.0) -> AsyncI
         await reader.readuntil(b"\r\n\r\n")
         if answer is not None:
             await asyncio.sleep(delay)
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(answer), answer)
+            )
         await reader.read()  # returns at the client's EOF
         hung_up.set()
         writer.close()

@@ -13,8 +13,11 @@ from aiohttp import web
 from bot.sandbox import Sandbox, SandboxClient, SandboxError
 
 KEYBOARD = json.dumps(
-    {"inline_keyboard": [[{"text": "✓ Good", "callback_data": "mood:good"},
-                          {"text": "Bad", "callback_data": "mood:bad"}]]}
+    {
+        "inline_keyboard": [
+            [{"text": "✓ Good", "callback_data": "mood:good"}, {"text": "Bad", "callback_data": "mood:bad"}]
+        ]
+    }
 )
 
 
@@ -22,9 +25,7 @@ async def test_wrong_token_and_unknown_method(sandbox: Sandbox, bot: Any) -> Non
     response = await bot.http.post(f"{sandbox.base_url}1:WRONG/getMe")
     assert response.status_code == 401
     assert response.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
-    assert await bot("frobnicate") == (
-        404, {"ok": False, "error_code": 404, "description": "Not Found"}
-    )
+    assert await bot("frobnicate") == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
     status, me = await bot("GETME")  # Telegram ignores the case of method names
     assert status == 200 and me["result"]["username"] == "checkin_sandbox_bot"
 
@@ -85,18 +86,14 @@ async def test_a_newer_get_updates_terminates_the_older(bot: Any) -> None:
 async def test_get_updates_refused_while_webhook_set(bot: Any) -> None:
     assert (await bot("setWebhook", url="http://127.0.0.1:9/hook"))[0] == 200
     status, body = await bot("getUpdates")
-    assert status == 409 and "can't use getUpdates method while webhook is active" in (
-        body["description"]
-    )
+    assert status == 409 and "can't use getUpdates method while webhook is active" in (body["description"])
     _, info = await bot("getWebhookInfo")
     assert info["result"]["url"] == "http://127.0.0.1:9/hook"
     await bot("deleteWebhook")
     assert (await bot("getUpdates"))[0] == 200
 
 
-async def test_replayed_update_is_delivered_past_the_offset(
-    bot: Any, client: SandboxClient
-) -> None:
+async def test_replayed_update_is_delivered_past_the_offset(bot: Any, client: SandboxClient) -> None:
     person = await client.create_user("Di")
     update_id = await client.send_text(person["id"], "answer")
     later = await client.send_text(person["id"], "later")
@@ -152,13 +149,12 @@ async def test_webhook_delivery_in_order_with_secret_and_retries(
 
 async def test_who_the_bot_may_write_to(bot: Any, client: SandboxClient, user: dict) -> None:
     assert await bot("sendMessage", chat_id=999, text="x") == (
-        400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+        400,
+        {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
     )
     stranger = await client.create_user("Fay")
     status, body = await bot("sendMessage", chat_id=stranger["id"], text="x")
-    assert (status, body["description"]) == (
-        403, "Forbidden: bot can't initiate conversation with a user"
-    )
+    assert (status, body["description"]) == (403, "Forbidden: bot can't initiate conversation with a user")
     await client.block_bot(user["id"])
     status, body = await bot("sendMessage", chat_id=user["id"], text="x")
     assert (status, body["description"]) == (403, "Forbidden: bot was blocked by the user")
@@ -171,9 +167,7 @@ async def test_who_the_bot_may_write_to(bot: Any, client: SandboxClient, user: d
         await client.send_text(user["id"], "hello?")
 
 
-async def test_block_sends_my_chat_member_update(
-    bot: Any, client: SandboxClient, user: dict
-) -> None:
+async def test_block_sends_my_chat_member_update(bot: Any, client: SandboxClient, user: dict) -> None:
     update_id = await client.block_bot(user["id"])
     _, body = await bot("getUpdates", offset=update_id)
     member = body["result"][0]["my_chat_member"]
@@ -183,11 +177,11 @@ async def test_block_sends_my_chat_member_update(
 
 async def test_edit_and_delete_rules(bot: Any, client: SandboxClient, user: dict) -> None:
     chat = user["id"]
-    _, sent = await bot("sendMessage", chat_id=chat, text="<b>Q?</b>", parse_mode="HTML",
-                        reply_markup=KEYBOARD)
+    _, sent = await bot("sendMessage", chat_id=chat, text="<b>Q?</b>", parse_mode="HTML", reply_markup=KEYBOARD)
     mid = sent["result"]["message_id"]
-    status, body = await bot("editMessageText", chat_id=chat, message_id=mid, text="<b>Q?</b>",
-                             parse_mode="HTML", reply_markup=KEYBOARD)
+    status, body = await bot(
+        "editMessageText", chat_id=chat, message_id=mid, text="<b>Q?</b>", parse_mode="HTML", reply_markup=KEYBOARD
+    )
     assert status == 400 and body["description"].startswith("Bad Request: message is not modified")
     status, body = await bot("editMessageText", chat_id=chat, message_id=999, text="x")
     assert body["description"] == "Bad Request: message to edit not found"
@@ -230,9 +224,7 @@ async def test_press_button_and_answer_once(bot: Any, client: SandboxClient, use
     ]
 
 
-async def test_documents_and_photos_round_trip(
-    bot: Any, client: SandboxClient, user: dict
-) -> None:
+async def test_documents_and_photos_round_trip(bot: Any, client: SandboxClient, user: dict) -> None:
     chat = user["id"]
     response = await bot.http.post(
         f"{bot.url}/sendDocument",
@@ -247,18 +239,18 @@ async def test_documents_and_photos_round_trip(
     assert status == 200 and body["result"]["photo"][0]["file_id"] == doc["document"]["file_id"]
     status, body = await bot("sendPhoto", chat_id=chat, photo="nope")
     assert body["description"] == "Bad Request: wrong file identifier/HTTP URL specified"
-    status, body = await bot("sendPhoto", chat_id=chat, photo=doc["document"]["file_id"],
-                             caption="c" * 1025)
+    status, body = await bot("sendPhoto", chat_id=chat, photo=doc["document"]["file_id"], caption="c" * 1025)
     assert body["description"] == "Bad Request: message caption is too long"
     entry = (await client.transcript(chat))[-2]
-    assert (entry["kind"], entry["caption"], entry["file_name"]) == (
-        "document", "Digest", "digest.csv"
-    )
+    assert (entry["kind"], entry["caption"], entry["file_name"]) == ("document", "Digest", "digest.csv")
 
 
 async def test_person_sends_media(bot: Any, client: SandboxClient, user: dict) -> None:
-    ids = [await client.send_sticker(user["id"]), await client.send_photo(user["id"]),
-           await client.send_voice(user["id"])]
+    ids = [
+        await client.send_sticker(user["id"]),
+        await client.send_photo(user["id"]),
+        await client.send_voice(user["id"]),
+    ]
     _, body = await bot("getUpdates", offset=ids[0])
     messages = [u["message"] for u in body["result"]]
     assert "sticker" in messages[0] and "photo" in messages[1] and "voice" in messages[2]
@@ -267,7 +259,8 @@ async def test_person_sends_media(bot: Any, client: SandboxClient, user: dict) -
 async def test_injected_faults(bot: Any, client: SandboxClient, user: dict) -> None:
     await client.inject_fault("sendMessage", "5xx")
     assert await bot("sendMessage", chat_id=user["id"], text="x") == (
-        502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        502,
+        {"ok": False, "error_code": 502, "description": "Bad Gateway"},
     )
     await client.inject_fault("*", "429", retry_after=7)
     status, body = await bot("sendMessage", chat_id=user["id"], text="x")
@@ -286,12 +279,15 @@ async def test_calls_stats_and_violations(bot: Any, client: SandboxClient, user:
     await bot("sendMessage", chat_id=user["id"], text="ok", disable_notification=True)
     calls = await client.calls("sendMessage")
     assert calls[0]["ok"] is False and calls[0]["error_code"] == 400
-    assert calls[1]["params"] == {"chat_id": user["id"], "text": "ok",
-                                  "disable_notification": True}
+    assert calls[1]["params"] == {"chat_id": user["id"], "text": "ok", "disable_notification": True}
     stats = await client.stats()
     assert stats["calls"]["sendMessage"] == 2
-    assert stats["violations"] == [{"method": "sendMessage", "description": (
-        "Bad Request: can't parse entities: Unsupported start tag \"\" at byte offset 2")}]
+    assert stats["violations"] == [
+        {
+            "method": "sendMessage",
+            "description": ('Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset 2'),
+        }
+    ]
 
 
 async def test_wait_for_bot_message(bot: Any, client: SandboxClient, user: dict) -> None:
@@ -307,9 +303,7 @@ async def test_wait_for_bot_message(bot: Any, client: SandboxClient, user: dict)
     again = await client.wait_for_bot_message(user["id"], after_message_id=0)
     assert again["text"] == "first"
     with pytest.raises(TimeoutError, match=rf"chat {user['id']}.*second"):
-        await client.wait_for_bot_message(
-            user["id"], after_message_id=messages[-1]["message_id"], timeout=0.3
-        )
+        await client.wait_for_bot_message(user["id"], after_message_id=messages[-1]["message_id"], timeout=0.3)
 
 
 async def test_reset_forgets_everything(client: SandboxClient, user: dict) -> None:

@@ -108,7 +108,5 @@ async def test_edits_do_not_count(bot: Any, client: SandboxClient, user: dict) -
     _, sent = await bot("sendMessage", chat_id=user["id"], text="v0")
     message_id = sent["result"]["message_id"]
     for i in range(1, 8):
-        status, _ = await bot(
-            "editMessageText", chat_id=user["id"], message_id=message_id, text=f"v{i}"
-        )
+        status, _ = await bot("editMessageText", chat_id=user["id"], message_id=message_id, text=f"v{i}")
         assert status == 200

@@ -17,7 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 async def test_standalone_server() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.sandbox", "--port", "0", "--token", "9:T", "--no-limits",
+        sys.executable,
+        "-m",
+        "bot.sandbox",
+        "--port",
+        "0",
+        "--token",
+        "9:T",
+        "--no-limits",
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=asyncio.subprocess.PIPE,

@@ -21,8 +21,12 @@ from bot.sandbox import Sandbox, SandboxClient
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = " ".join(context.args or [])
     keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("Good", callback_data="mood:good"),
-          InlineKeyboardButton("Low", callback_data="mood:low")]]
+        [
+            [
+                InlineKeyboardButton("Good", callback_data="mood:good"),
+                InlineKeyboardButton("Low", callback_data="mood:low"),
+            ]
+        ]
     )
     await update.effective_message.reply_html(
         f"Hello <b>{update.effective_user.first_name}</b> ({payload}). How are you?",
@@ -99,7 +103,10 @@ async def test_ptb_uploads_a_document(app: Application, client: SandboxClient) -
     person = await client.create_user("Cy")
     await client.send_text(person["id"], "hi")
     message = await app.bot.send_document(
-        person["id"], b"weekly digest", filename="digest.txt", caption="Your <i>digest</i>",
+        person["id"],
+        b"weekly digest",
+        filename="digest.txt",
+        caption="Your <i>digest</i>",
         parse_mode="HTML",
     )
     assert message.document.file_name == "digest.txt"
@@ -109,9 +116,7 @@ async def test_ptb_uploads_a_document(app: Application, client: SandboxClient) -
     assert photo.photo[0].file_id == message.document.file_id
 
 
-async def test_delayed_send_times_out_but_is_delivered(
-    app: Application, client: SandboxClient
-) -> None:
+async def test_delayed_send_times_out_but_is_delivered(app: Application, client: SandboxClient) -> None:
     person = await client.create_user("Di")
     await client.send_text(person["id"], "hi")
     await client.inject_fault("sendMessage", "delay", delay=0.5)

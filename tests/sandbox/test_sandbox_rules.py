@@ -93,9 +93,7 @@ def test_text_length_counts_visible_characters() -> None:
     assert error_of(check_text, "x" * 4097, None) == "Bad Request: message is too long"
     # Tags and entities do not count: 4096 visible characters wrapped in markup pass.
     assert len(check_text("<b>" + "&amp;" * 4096 + "</b>", "HTML").text) == 4096
-    assert error_of(check_text, "<b>" + "&lt;" * 4097 + "</b>", "HTML") == (
-        "Bad Request: message is too long"
-    )
+    assert error_of(check_text, "<b>" + "&lt;" * 4097 + "</b>", "HTML") == ("Bad Request: message is too long")
 
 
 @pytest.mark.parametrize("text", ["", "   ", None, "<b> </b>"])
@@ -142,8 +140,10 @@ def test_reply_markup_valid() -> None:
         (keyboard({"text": "Yes", "callback_data": "x" * 65}), "Bad Request: BUTTON_DATA_INVALID"),
         (keyboard({"text": "Yes", "callback_data": ""}), "Bad Request: BUTTON_DATA_INVALID"),
         (keyboard({"text": "", "callback_data": "y"}), "Bad Request: BUTTON_TEXT_INVALID"),
-        (keyboard({"text": "Yes"}), ("Bad Request: can't parse inline keyboard button: "
-                                     "Text buttons are unallowed in the inline keyboard")),
+        (
+            keyboard({"text": "Yes"}),
+            ("Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"),
+        ),
     ],
 )
 def test_reply_markup_invalid(raw: str, message: str) -> None:

@@ -105,15 +105,28 @@ def test_claim_over_the_weekly_cap_defers_the_row(db: Database) -> None:
         assert checkins.claim_due_checkins(session, NOW, 10, weekly_cap=2) == []
     with db.session() as session:
         assert checkins.get_checkin(session, third).due_at == NOW + timedelta(days=1)  # type: ignore[union-attr]
-        assert [c.id for c in checkins.claim_due_checkins(session, NOW + timedelta(days=1), 10, weekly_cap=2)] == [third]
+        assert [c.id for c in checkins.claim_due_checkins(session, NOW + timedelta(days=1), 10, weekly_cap=2)] == [
+            third
+        ]
 
 
 def _answered(session, person_id: int, flow_id: str, status: str, **answers: str) -> int:  # type: ignore[no-untyped-def]
     checkin = _schedule(session, person_id, "p1", flow_id, NOW)
     checkin.status = status
     for step_id, value in answers.items():
-        session.add(Answer(checkin_id=checkin.id, person_id=person_id, project_id="p1", flow_id=flow_id, flow_version="1",
-                           step_id=step_id, question="?", value=value, answered_at=NOW))
+        session.add(
+            Answer(
+                checkin_id=checkin.id,
+                person_id=person_id,
+                project_id="p1",
+                flow_id=flow_id,
+                flow_version="1",
+                step_id=step_id,
+                question="?",
+                value=value,
+                answered_at=NOW,
+            )
+        )
     session.flush()
     return checkin.id  # type: ignore[return-value]
 
@@ -139,8 +152,12 @@ def test_last_answers_for_a_batch_are_each_partners_last_finished_check_in_of_th
 def test_follow_ups_due_are_grouped_by_partner(db: Database) -> None:
     ana, ben = _partner(db, 1), _partner(db, 2)
     with db.session() as session:
-        flag = flags.open_flag(session, project_id="p1", person_id=ana, need="payment", severity="high", note="", answer_ids=[], now=NOW)
-        flags.open_flag(session, project_id="p1", person_id=ben, need="payment", severity="high", note="", answer_ids=[], now=NOW)
+        flag = flags.open_flag(
+            session, project_id="p1", person_id=ana, need="payment", severity="high", note="", answer_ids=[], now=NOW
+        )
+        flags.open_flag(
+            session, project_id="p1", person_id=ben, need="payment", severity="high", note="", answer_ids=[], now=NOW
+        )
         flag.status, flag.follow_up = "resolved", "pending"
     with db.session() as session:
         due = flags.follow_ups_due(session, [ana, ben])
@@ -166,11 +183,28 @@ def test_repeat_report_adds_evidence_to_the_open_flag(db: Database) -> None:
         answer_ids = []
         for n in range(2):
             answer = checkins.add_answer(
-                session, person_id=person, project_id="p1", flow_id="f", flow_version="v", step_id="paid",
-                question="Paid?", value="no", display="Not yet", answered_at=NOW,
+                session,
+                person_id=person,
+                project_id="p1",
+                flow_id="f",
+                flow_version="v",
+                step_id="paid",
+                question="Paid?",
+                value="no",
+                display="Not yet",
+                answered_at=NOW,
             )
             answer_ids.append(checkins.answer_id(session, answer))
-            flags.open_flag(session, project_id="p1", person_id=person, need="payment", severity="low" if n == 0 else "high", note="late", answer_ids=[answer_ids[-1]], now=NOW)
+            flags.open_flag(
+                session,
+                project_id="p1",
+                person_id=person,
+                need="payment",
+                severity="low" if n == 0 else "high",
+                note="late",
+                answer_ids=[answer_ids[-1]],
+                now=NOW,
+            )
     with db.session() as session:
         [(flag, owner)] = flags.open_flags_for_projects(session, ["p1"])
         assert owner is not None and owner.id == person
@@ -184,9 +218,20 @@ def test_alerts_are_due_for_fresh_open_flags_of_the_asked_severities_only(db: Da
     people_ids = [_partner(db, 2000 + n) for n in range(5)]
     with db.session() as session:
         made = {
-            name: flags.open_flag(session, project_id="p1", person_id=person, need=name, severity=severity, note="", answer_ids=[], now=NOW)
+            name: flags.open_flag(
+                session,
+                project_id="p1",
+                person_id=person,
+                need=name,
+                severity=severity,
+                note="",
+                answer_ids=[],
+                now=NOW,
+            )
             for person, (name, severity) in zip(
-                people_ids, [("low", "low"), ("high", "high"), ("urgent", "urgent"), ("told", "urgent"), ("closed", "high")], strict=True
+                people_ids,
+                [("low", "low"), ("high", "high"), ("urgent", "urgent"), ("told", "urgent"), ("closed", "high")],
+                strict=True,
             )
         }
         flags.mark_alerted(session, [made["told"]], NOW)
@@ -200,20 +245,31 @@ def test_alerts_are_due_for_fresh_open_flags_of_the_asked_severities_only(db: Da
 def test_a_partners_message_reads_them_and_their_checkin_as_typed_plain_rows(db: Database) -> None:
     person = _partner(db)
     with db.session() as session:
-        people.save_profile(session, people.get_person(session, person), {"access_needs": ["plain_text"], "quiet_hours": "21:00-07:00"})  # type: ignore[arg-type]
+        people.save_profile(
+            session, people.get_person(session, person), {"access_needs": ["plain_text"], "quiet_hours": "21:00-07:00"}
+        )  # type: ignore[arg-type]
         checkin = _schedule(session, person, "p1", "f", NOW)
         checkins.save_state(session, checkin, "v1", {"step": "paid", "answers": {"paid": "no"}}, None, NOW)
     with db.session() as session:
         assert checkins.partner_checkin_and_prompt(session, 999) == (None, None, False)
         partner, active, prompted = checkins.partner_checkin_and_prompt(session, 1001)
-        assert partner is not None and (partner.id, partner.first_name, partner.access_needs, partner.quiet_hours) == (person, "Sam", ["plain_text"], "21:00-07:00")
+        assert partner is not None and (partner.id, partner.first_name, partner.access_needs, partner.quiet_hours) == (
+            person,
+            "Sam",
+            ["plain_text"],
+            "21:00-07:00",
+        )
         assert active is None and not prompted  # scheduled, not under way
         session.execute(update(Checkin).values(status="active"))
         flags.set_prompt(session, person, "idea", 0, NOW)
     with db.session() as session:
         _, active, prompted = checkins.partner_checkin_and_prompt(session, 1001)
         assert active is not None and prompted
-        assert (active.flow_version, active.state, active.finished_at) == ("v1", {"step": "paid", "answers": {"paid": "no"}}, None)
+        assert (active.flow_version, active.state, active.finished_at) == (
+            "v1",
+            {"step": "paid", "answers": {"paid": "no"}},
+            None,
+        )
 
 
 def test_invite_is_single_use_and_expires(db: Database) -> None:
@@ -269,7 +325,9 @@ def test_oldest_waiting_is_the_longest_wait_of_a_message_that_could_go_now(db: D
         assert outbox.oldest_waiting(session, NOW) == NOW - timedelta(seconds=20)  # the claimed one
         outbox.release(session, [claimed.id], claimed.claimed_at)
         assert outbox.oldest_waiting(session, NOW) == NOW - timedelta(seconds=20)  # pending again, still waiting
-        assert outbox.oldest_waiting(session, NOW + timedelta(seconds=5)) == NOW - timedelta(seconds=30)  # the retry is due
+        assert outbox.oldest_waiting(session, NOW + timedelta(seconds=5)) == NOW - timedelta(
+            seconds=30
+        )  # the retry is due
 
 
 def test_queued_messages_are_written_in_order_at_the_commit_and_dropped_on_rollback(db: Database) -> None:
@@ -300,7 +358,14 @@ def test_queued_state_is_seen_by_the_next_statement_and_answers_get_ids_on_deman
     with db.session() as session:
         checkin = session.get(Checkin, checkin.id)
         assert checkin is not None
-        fields = {"checkin_id": checkin.id, "person_id": person, "project_id": "p1", "flow_id": "f", "flow_version": "v", "answered_at": NOW}
+        fields = {
+            "checkin_id": checkin.id,
+            "person_id": person,
+            "project_id": "p1",
+            "flow_id": "f",
+            "flow_version": "v",
+            "answered_at": NOW,
+        }
         first = checkins.add_answer(session, step_id="a", question="A?", value="1", **fields)
         second = checkins.add_answer(session, step_id="b", question="B?", value="2", **fields)
         checkins.save_state(session, checkin, "v", {"step": "c"}, "completed", NOW)
@@ -330,7 +395,9 @@ def test_a_queued_write_that_fails_raises_as_sqlalchemy_would_without_the_partne
     with db.session() as session:
         assert outbox.messages_for_chat(session, 7) == []
     with pytest.raises(IntegrityError) as raised, db.session() as session:  # written early through SQLAlchemy itself
-        answer = checkins.add_answer(session, checkin_id=424242, step_id="a", question="A?", value="my private words", **fields)
+        answer = checkins.add_answer(
+            session, checkin_id=424242, step_id="a", question="A?", value="my private words", **fields
+        )
         checkins.answer_id(session, answer)
     assert "my private words" not in str(raised.value)
 
@@ -370,12 +437,23 @@ def test_webhook_updates_stored_together_keep_one_copy_each_and_settle_by_claim(
     """The webhook's group commit stores and settles many updates in one statement each:
     a redelivery, even inside the same batch, is reported as a repeat and stored once."""
     with db.session() as session:
-        assert inbox.store_many(session, [(1, 10, {"update_id": 1}, NOW), (2, 20, {"update_id": 2}, NOW), (1, 10, {"update_id": 1}, NOW)]) == [True, True, False]
+        assert inbox.store_many(
+            session, [(1, 10, {"update_id": 1}, NOW), (2, 20, {"update_id": 2}, NOW), (1, 10, {"update_id": 1}, NOW)]
+        ) == [True, True, False]
     with db.session() as session:
-        assert inbox.store_many(session, [(2, 20, {"update_id": 2}, NOW), (3, None, {"update_id": 3}, NOW)]) == [False, True]
+        assert inbox.store_many(session, [(2, 20, {"update_id": 2}, NOW), (3, None, {"update_id": 3}, NOW)]) == [
+            False,
+            True,
+        ]
     with db.session() as session:
         claimed = inbox.claim(session, NOW, timedelta(minutes=2), 10)
-    assert [(row.update_id, row.chat_id, row.payload) for row in claimed] == [(1, 10, {"update_id": 1}), (2, 20, {"update_id": 2}), (3, None, {"update_id": 3})]
+    assert [(row.update_id, row.chat_id, row.payload) for row in claimed] == [
+        (1, 10, {"update_id": 1}),
+        (2, 20, {"update_id": 2}),
+        (3, None, {"update_id": 3}),
+    ]
     with db.session() as session:
-        inbox.finish_many(session, [([1], NOW, "done"), ([3], NOW, "failed"), ([2], NOW - timedelta(minutes=5), "done")])
+        inbox.finish_many(
+            session, [([1], NOW, "done"), ([3], NOW, "failed"), ([2], NOW - timedelta(minutes=5), "done")]
+        )
         assert inbox.counts(session) == {"done": 1, "failed": 1, "processing": 1}  # 2's claim was not NOW's: left alone
