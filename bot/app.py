@@ -14,13 +14,12 @@ from telegram.ext import (
 )
 
 from bot import jobs
+from bot.core import callbacks
 from bot.core.runtime import Runtime
 from bot.delivery.api_request import ApiRequest
 from bot.delivery.update_processor import PerChatUpdateProcessor
 from bot.handlers import controls, flags, flood, partner, staff
 from bot.handlers.errors import on_error
-from bot.partners import settings
-from bot.staff import invites
 
 
 def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
@@ -58,12 +57,15 @@ def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("away", controls.away, filters=private))
     application.add_handler(CommandHandler("snooze", controls.snooze, filters=private))
     application.add_handler(CommandHandler("idea", flags.idea, filters=private))
-    application.add_handler(CallbackQueryHandler(flags.tapped, pattern=r"^(f|fu|i):"))
-    application.add_handler(CallbackQueryHandler(partner.consent, pattern=r"^consent:"))
-    application.add_handler(CallbackQueryHandler(partner.tapped, pattern=r"^a:"))
-    application.add_handler(CallbackQueryHandler(partner.settings_tapped, pattern=rf"^{settings.PREFIX}"))
-    application.add_handler(CallbackQueryHandler(partner.forget_tapped, pattern=r"^forget:"))
-    application.add_handler(CallbackQueryHandler(staff.invite_tapped, pattern=rf"^{invites.CALLBACK_PREFIX}"))
+    # one handler per button format; each routes by the format's own parser (bot/core/callbacks.py)
+    application.add_handler(CallbackQueryHandler(partner.tapped, pattern=callbacks.AnswerTap.matches))
+    application.add_handler(CallbackQueryHandler(partner.consent, pattern=callbacks.Consent.matches))
+    application.add_handler(CallbackQueryHandler(partner.follow_up_tapped, pattern=callbacks.FollowUp.matches))
+    application.add_handler(CallbackQueryHandler(partner.settings_tapped, pattern=callbacks.SettingsTap.matches))
+    application.add_handler(CallbackQueryHandler(partner.forget_tapped, pattern=callbacks.Forget.matches))
+    application.add_handler(CallbackQueryHandler(flags.flag_tapped, pattern=callbacks.FlagAction.matches))
+    application.add_handler(CallbackQueryHandler(flags.idea_tapped, pattern=callbacks.IdeaOutcome.matches))
+    application.add_handler(CallbackQueryHandler(staff.invite_tapped, pattern=callbacks.InviteChoice.matches))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, partner.typed))
     application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, partner.other))
     application.add_error_handler(on_error)

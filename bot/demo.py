@@ -81,7 +81,7 @@ async def _play(
     consent = await client.wait_for_bot_message(pid)
     if interactive:
         _show_bot(consent)
-    await client.press_button(pid, consent["message_id"], data=callbacks.CONSENT_YES)
+    await client.press_button(pid, consent["message_id"], data=callbacks.Consent(True).data())
     welcome = await client.wait_for_bot_message(pid, after_message_id=consent["message_id"])
     if interactive:
         _show_bot(welcome)
@@ -142,7 +142,7 @@ async def _answer_scripted(client: SandboxClient, user_id: int, question: dict) 
     action, value = SCRIPT.get(step, ("type", "skip")) if step else ("type", "skip")
     if action == "tap":
         await client.press_button(
-            user_id, question["message_id"], data=callbacks.answer_data(_checkin_of(question), step, value)
+            user_id, question["message_id"], data=callbacks.AnswerTap(_checkin_of(question), step, value).data()
         )
     else:
         await client.send_text(user_id, value)
@@ -160,14 +160,14 @@ async def _ask_person(client: SandboxClient, user_id: int, question: dict) -> No
 def _step_of(message: dict) -> str | None:
     for row in message.get("buttons") or []:
         for button in row:
-            tap = callbacks.parse_answer(button.get("callback_data", ""))
+            tap = callbacks.AnswerTap.parse(button.get("callback_data", ""))
             if tap is not None:
                 return tap.step_id
     return None
 
 
 def _checkin_of(message: dict) -> int:
-    tap = callbacks.parse_answer(message["buttons"][0][0]["callback_data"])
+    tap = callbacks.AnswerTap.parse(message["buttons"][0][0]["callback_data"])
     assert tap is not None
     return tap.checkin_id
 

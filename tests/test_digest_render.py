@@ -106,7 +106,7 @@ def test_hostile_text_renders_valid_and_splits_at_items(db: Database) -> None:
         assert "<script>" not in html and "&lt;script&gt;" in html
         ids = [int(i) for i in FLAG_MARK.findall(html)]
         buttons = message.get("buttons") or []
-        assert [callbacks.parse_tap(row[-1][1]).subject_id for row in buttons] == ids  # type: ignore[index, union-attr]
+        assert [callbacks.FlagAction.parse(row[-1][1]).flag_id for row in buttons] == ids  # type: ignore[index, union-attr]
         assert all(len(data.encode()) <= 64 for row in buttons for _, data in row)  # type: ignore[union-attr]
         seen += ids
     assert sorted(seen) == list(range(1, 41))  # every flag exactly once

@@ -1,78 +1,236 @@
-"""Callback-data formats, kept apart from the logic that reads them.
+"""Every button's callback data, built and parsed here and nowhere else.
 
-Telegram allows 64 bytes.  An answer tap is ``a:<checkin id>:<step id>:<value>``;
-the flow checker keeps ``<step id>:<value>`` within
-``flows.types.CALLBACK_PAYLOAD_MAX_BYTES`` and the prefix fits the rest."""
+Each format is a small frozen class: ``data()`` builds the string Telegram
+carries back (at most 64 bytes), ``parse()`` reads one (None for anything else,
+including data someone tampered with), and ``matches`` is the pattern the
+Application routes taps with.  Prefixes are words a person reading the database
+or a log can follow.  Buttons sent before 0.2 carry the old one-letter prefixes
+(``a:``, ``f:``, ``fu:``, ``i:``, ``inv:``); they still parse, so a partner tapping
+last month's message is answered as before.
+
+An answer tap's ``<step id>:<value>`` is kept within
+``flows.types.CALLBACK_PAYLOAD_MAX_BYTES`` by the flow checker; its prefix and the
+check-in id fit the other ``CALLBACK_PREFIX_BYTES``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, Literal, Self
 
-from flows.types import CALLBACK_PREFIX_BYTES
+from flows.types import CALLBACK_DATA_MAX_BYTES, CALLBACK_PREFIX_BYTES
 
-CONSENT_YES = "consent:yes"
-CONSENT_NO = "consent:no"
+
+def _fields(data: str, prefixes: tuple[str, ...], count: int) -> list[str] | None:
+    """The ``count`` fields after any of ``prefixes`` (the last may contain ':'), or None."""
+    for prefix in prefixes:
+        if data.startswith(prefix):
+            fields = data.removeprefix(prefix).split(":", count - 1)
+            return fields if len(fields) == count else None
+    return None
+
+
+class Button:
+    """What every format shares: the Application routes a tap with ``matches``."""
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        raise NotImplementedError
+
+    @classmethod
+    def matches(cls, data: object) -> bool:
+        return isinstance(data, str) and cls.parse(data) is not None
+
+
+def _checked(data: str) -> str:
+    assert len(data.encode()) <= CALLBACK_DATA_MAX_BYTES, f"callback data over 64 bytes: {data!r}"
+    return data
 
 
 @dataclass(frozen=True)
-class AnswerTap:
+class AnswerTap(Button):
+    """A partner's answer button: ``ans:<check-in id>:<step id>:<value>``."""
+
     checkin_id: int
     step_id: str
     value: str
 
+    PREFIX: ClassVar[str] = "ans:"
+    LEGACY: ClassVar[tuple[str, ...]] = ("a:",)
 
-def answer_data(checkin_id: int, step_id: str, value: str) -> str:
-    prefix = f"a:{checkin_id}:"
-    assert len(prefix.encode()) <= CALLBACK_PREFIX_BYTES, "check-in ids this large need a shorter prefix"
-    return f"{prefix}{step_id}:{value}"
+    def data(self) -> str:
+        head = f"{self.PREFIX}{self.checkin_id}:"
+        assert len(head.encode()) <= CALLBACK_PREFIX_BYTES, "check-in ids this large need a shorter prefix"
+        return _checked(f"{head}{self.step_id}:{self.value}")
 
-
-def parse_answer(data: str) -> AnswerTap | None:
-    """None for data that is not an answer tap (or was tampered with)."""
-    parts = data.split(":", 3)
-    if len(parts) != 4 or parts[0] != "a" or not parts[1].isdigit():
-        return None
-    return AnswerTap(int(parts[1]), parts[2], parts[3])
-
-
-#: a facilitator's button on a flag: ``f:<action>:<flag id>``
-FLAG_ACTIONS = {"ack": "acknowledged", "res": "resolved", "wf": "wont_fix"}
-#: a partner's answer to "is it sorted now?": ``fu:<flag id>:<y|n>``
-#: a facilitator's outcome for an idea: ``i:<outcome>:<idea id>``
-IDEA_OUTCOMES = {"ad": "adopted", "ch": "changed", "no": "not_taken_up"}
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX, *cls.LEGACY), 3)
+        if fields is None or not fields[0].isdigit():
+            return None
+        return cls(int(fields[0]), fields[1], fields[2])
 
 
 @dataclass(frozen=True)
-class Tap:
-    """A staff or follow-up button: what kind, which choice, about which row."""
+class Consent(Button):
+    """Accepting or declining the consent text: ``consent:yes`` / ``consent:no``."""
 
-    kind: str  # f | fu | i
-    choice: str
-    subject_id: int
+    accepted: bool
 
+    PREFIX: ClassVar[str] = "consent:"
 
-def flag_data(action: str, flag_id: int) -> str:
-    return f"f:{action}:{flag_id}"
+    def data(self) -> str:
+        return f"{self.PREFIX}{'yes' if self.accepted else 'no'}"
 
-
-def follow_up_data(flag_id: int, met: bool) -> str:
-    return f"fu:{flag_id}:{'y' if met else 'n'}"
-
-
-def idea_data(outcome: str, idea_id: int) -> str:
-    return f"i:{outcome}:{idea_id}"
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX,), 1)
+        return cls(fields[0] == "yes") if fields is not None and fields[0] in ("yes", "no") else None
 
 
-def parse_tap(data: str) -> Tap | None:
-    """None for data that is none of these (or was tampered with)."""
-    parts = data.split(":")
-    if len(parts) != 3:
-        return None
-    kind = parts[0]
-    if kind == "f" and parts[1] in FLAG_ACTIONS and parts[2].isdigit():
-        return Tap(kind, parts[1], int(parts[2]))
-    if kind == "i" and parts[1] in IDEA_OUTCOMES and parts[2].isdigit():
-        return Tap(kind, parts[1], int(parts[2]))
-    if kind == "fu" and parts[1].isdigit() and parts[2] in ("y", "n"):
-        return Tap(kind, parts[2], int(parts[1]))
-    return None
+FlagActionName = Literal["acknowledge", "resolve", "wontfix"]
+
+
+@dataclass(frozen=True)
+class FlagAction(Button):
+    """A facilitator's button on a flag: ``flag:<acknowledge|resolve|wontfix>:<flag id>``."""
+
+    action: FlagActionName
+    flag_id: int
+
+    PREFIX: ClassVar[str] = "flag:"
+    LEGACY: ClassVar[tuple[str, ...]] = ("f:",)
+    #: the pre-0.2 action codes
+    LEGACY_ACTIONS: ClassVar[dict[str, FlagActionName]] = {"ack": "acknowledge", "res": "resolve", "wf": "wontfix"}
+    ACTIONS: ClassVar[tuple[FlagActionName, ...]] = ("acknowledge", "resolve", "wontfix")
+
+    def data(self) -> str:
+        return _checked(f"{self.PREFIX}{self.action}:{self.flag_id}")
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX, *cls.LEGACY), 2)
+        if fields is None or not fields[1].isdigit():
+            return None
+        if data.startswith(cls.LEGACY):
+            action = cls.LEGACY_ACTIONS.get(fields[0])
+        else:
+            action = next((a for a in cls.ACTIONS if a == fields[0]), None)
+        return cls(action, int(fields[1])) if action is not None else None
+
+
+@dataclass(frozen=True)
+class FollowUp(Button):
+    """A partner's answer to "is it sorted now?": ``followup:<flag id>:<yes|no>``."""
+
+    flag_id: int
+    met: bool
+
+    PREFIX: ClassVar[str] = "followup:"
+    LEGACY: ClassVar[tuple[str, ...]] = ("fu:",)
+
+    def data(self) -> str:
+        return _checked(f"{self.PREFIX}{self.flag_id}:{'yes' if self.met else 'no'}")
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX, *cls.LEGACY), 2)
+        if fields is None or not fields[0].isdigit() or fields[1] not in ("yes", "no", "y", "n"):
+            return None
+        return cls(int(fields[0]), fields[1] in ("yes", "y"))
+
+
+IdeaOutcomeName = Literal["adopted", "changed", "not_taken_up"]
+
+
+@dataclass(frozen=True)
+class IdeaOutcome(Button):
+    """A facilitator's choice of what came of an idea: ``idea:<outcome>:<idea id>``."""
+
+    outcome: IdeaOutcomeName
+    idea_id: int
+
+    PREFIX: ClassVar[str] = "idea:"
+    LEGACY: ClassVar[tuple[str, ...]] = ("i:",)
+    #: the pre-0.2 outcome codes
+    LEGACY_OUTCOMES: ClassVar[dict[str, IdeaOutcomeName]] = {"ad": "adopted", "ch": "changed", "no": "not_taken_up"}
+    OUTCOMES: ClassVar[tuple[IdeaOutcomeName, ...]] = ("adopted", "changed", "not_taken_up")
+
+    def data(self) -> str:
+        return _checked(f"{self.PREFIX}{self.outcome}:{self.idea_id}")
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX, *cls.LEGACY), 2)
+        if fields is None or not fields[1].isdigit():
+            return None
+        if data.startswith(cls.LEGACY):
+            outcome = cls.LEGACY_OUTCOMES.get(fields[0])
+        else:
+            outcome = next((o for o in cls.OUTCOMES if o == fields[0]), None)
+        return cls(outcome, int(fields[1])) if outcome is not None else None
+
+
+@dataclass(frozen=True)
+class SettingsTap(Button):
+    """A partner's /settings button: ``set:`` is the menu, ``set:<field>`` opens a
+    setting, ``set:<field>:<value>`` chooses (or ticks) a value."""
+
+    field: str = ""
+    value: str = ""
+
+    PREFIX: ClassVar[str] = "set:"
+    #: the value of a multi-choice setting's "Done" button
+    DONE: ClassVar[str] = "=done"
+
+    def data(self) -> str:
+        return _checked(self.PREFIX + ":".join(part for part in (self.field, self.value) if part))
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        if not data.startswith(cls.PREFIX):
+            return None
+        field, _, value = data.removeprefix(cls.PREFIX).partition(":")
+        return cls(field, value)
+
+
+@dataclass(frozen=True)
+class Forget(Button):
+    """The answer to "delete everything about you?": ``forget:yes`` / ``forget:no``."""
+
+    confirmed: bool
+
+    PREFIX: ClassVar[str] = "forget:"
+
+    def data(self) -> str:
+        return f"{self.PREFIX}{'yes' if self.confirmed else 'no'}"
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX,), 1)
+        return cls(fields[0] == "yes") if fields is not None and fields[0] in ("yes", "no") else None
+
+
+InviteRole = Literal["partner", "facilitator"]
+
+
+@dataclass(frozen=True)
+class InviteChoice(Button):
+    """A coordinator's choice of project for ``/invite``: ``invite:<role>:<project's
+    place in the config>`` (project ids may be too long for callback data)."""
+
+    role: InviteRole
+    project_index: int
+
+    PREFIX: ClassVar[str] = "invite:"
+    LEGACY: ClassVar[tuple[str, ...]] = ("inv:",)
+    ROLES: ClassVar[dict[str, InviteRole]] = {"partner": "partner", "facilitator": "facilitator", "p": "partner", "f": "facilitator"}
+
+    def data(self) -> str:
+        return _checked(f"{self.PREFIX}{self.role}:{self.project_index}")
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX, *cls.LEGACY), 2)
+        if fields is None or fields[0] not in cls.ROLES or not fields[1].isdigit():
+            return None
+        return cls(cls.ROLES[fields[0]], int(fields[1]))

@@ -36,7 +36,7 @@ def prompt_payload(prompt: Prompt, checkin_id: int, plain_text: bool = False) ->
     if plain_text and prompt.buttons:
         return text_payload(escape(prompt.text + "\n\n" + typeable_options(prompt), quote=False))
     rows = [
-        [(button.label, callbacks.answer_data(checkin_id, prompt.step_id or "", button.value)) for button in row]
+        [(button.label, callbacks.AnswerTap(checkin_id, prompt.step_id or "", button.value).data()) for button in row]
         for row in prompt.buttons
     ]
     return text_payload(escape(prompt.text, quote=False), rows)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.core.callbacks import Button
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
 
 log = logging.getLogger(__name__)
+
+B = TypeVar("B", bound=Button)
 
 
 def sender_of(update: Update) -> Sender:
@@ -50,3 +53,14 @@ async def acknowledge(query: CallbackQuery) -> None:
         await query.answer()
     except TelegramError as error:
         log.warning("could not answer a button tap (%s); handling it anyway", type(error).__name__)
+
+
+async def tapped_button(update: Update, kind: type[B]) -> tuple[B, int | None]:
+    """The tapped button, parsed (the Application routed the tap here by ``kind.matches``),
+    and the id of the message it is on.  Stops the spinner first."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await acknowledge(query)
+    tap = kind.parse(query.data)
+    assert tap is not None
+    return tap, query.message.message_id if query.message else None

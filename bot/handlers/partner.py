@@ -1,5 +1,5 @@
 """What partners send: /start, consent, /help, /settings, /mydata, /forget,
-answers typed or tapped, anything else."""
+answers typed or tapped, "is it sorted now?", anything else."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from telegram.ext import ContextTypes
 
 from bot import front_door
 from bot.core import callbacks
-from bot.handlers import acknowledge, run, run_answer, sender_of
-from bot.partners import forget, mydata, onboarding, settings
+from bot.handlers import run, run_answer, sender_of, tapped_button
+from bot.partners import follow_up, forget, mydata, onboarding, settings
 from flows.types import Input
 
 
@@ -31,11 +31,8 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def settings_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await acknowledge(query)
-    message_id = query.message.message_id if query.message else None
-    await run(context, settings.handle_tap, update.update_id, sender_of(update), query.data, message_id)
+    tap, message_id = await tapped_button(update, callbacks.SettingsTap)
+    await run(context, settings.handle_tap, update.update_id, sender_of(update), tap, message_id)
 
 
 async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -47,29 +44,22 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def forget_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    await run(context, forget.decide, update.update_id, sender_of(update), query.data == forget.CONFIRM)
+    tap, _ = await tapped_button(update, callbacks.Forget)
+    await run(context, forget.decide, update.update_id, sender_of(update), tap.confirmed)
 
 
 async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    await acknowledge(query)
-    await run(
-        context, onboarding.handle_consent, update.update_id, sender_of(update), query.data == callbacks.CONSENT_YES
-    )
+    tap, _ = await tapped_button(update, callbacks.Consent)
+    await run(context, onboarding.handle_consent, update.update_id, sender_of(update), tap.accepted)
+
+
+async def follow_up_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap, message_id = await tapped_button(update, callbacks.FollowUp)
+    await run(context, follow_up.answer, update.update_id, sender_of(update), tap, message_id)
 
 
 async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await acknowledge(query)
-    tap = callbacks.parse_answer(query.data)
-    if tap is None:
-        return
-    message_id = query.message.message_id if query.message else None
+    tap, message_id = await tapped_button(update, callbacks.AnswerTap)
     inp = Input.tapped(tap.step_id, tap.value)
     await run_answer(context, front_door.receive, update.update_id, sender_of(update), inp, tap.checkin_id, message_id)
 

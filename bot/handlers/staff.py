@@ -6,7 +6,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import acknowledge, run, sender_of
+from bot.core import callbacks
+from bot.handlers import run, sender_of, tapped_button
 from bot.staff import invites, views
 from bot.staff.reload import handle_reload
 
@@ -21,12 +22,8 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def invite_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await acknowledge(query)
-    await run(
-        context, invites.handle_invite_choice, update.update_id, sender_of(update), context.bot.username, query.data
-    )
+    tap, _ = await tapped_button(update, callbacks.InviteChoice)
+    await run(context, invites.handle_invite_choice, update.update_id, sender_of(update), context.bot.username, tap)
 
 
 async def partners(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -28,8 +28,8 @@ def queue(session: Session, person: Person, due: list[Flag], now: datetime) -> N
     for flag in due:
         buttons = [
             [
-                (texts.FOLLOW_UP_YES, callbacks.follow_up_data(flag.id, True)),
-                (texts.FOLLOW_UP_NO, callbacks.follow_up_data(flag.id, False)),
+                (texts.FOLLOW_UP_YES, callbacks.FollowUp(flag.id, True).data()),
+                (texts.FOLLOW_UP_NO, callbacks.FollowUp(flag.id, False).data()),
             ]
         ]  # type: ignore[arg-type]
         need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
@@ -39,15 +39,15 @@ def queue(session: Session, person: Person, due: list[Flag], now: datetime) -> N
 
 @once_per_update
 def answer(
-    rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.Tap, message_id: int | None
+    rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.FollowUp, message_id: int | None
 ) -> None:
     """Yes: the loop is closed.  No: the flag reopens with this answer as evidence."""
     person = people.person_by_telegram_id(session, sender.telegram_user_id)
-    flag = flags.get_flag(session, tap.subject_id)
+    flag = flags.get_flag(session, tap.flag_id)
     if person is None or flag is None or flag.person_id != person.id or flag.follow_up != "asked":
         say(session, sender.chat_id, now, texts.ALREADY_DONE)
         return
-    met = tap.choice == "y"
+    met = tap.met
     need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
     question = texts.FOLLOW_UP_QUESTION.replace("{need}", need)
     display = texts.FOLLOW_UP_YES if met else texts.FOLLOW_UP_NO

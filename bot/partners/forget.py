@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.core import texts
+from bot.core.callbacks import Forget
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
@@ -21,8 +22,6 @@ from storage import audit, outbox, people, projects
 
 log = logging.getLogger(__name__)
 
-CONFIRM = "forget:yes"
-CANCEL = "forget:no"
 
 
 @once_per_update
@@ -30,7 +29,7 @@ def ask(rt: Runtime, session: Session, now: datetime, sender: Sender) -> None:
     if people.person_by_telegram_id(session, sender.telegram_user_id) is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)
         return
-    buttons = [[(texts.FORGET_YES_BUTTON, CONFIRM), (texts.FORGET_NO_BUTTON, CANCEL)]]
+    buttons = [[(texts.FORGET_YES_BUTTON, Forget(True).data()), (texts.FORGET_NO_BUTTON, Forget(False).data())]]
     say(session, sender.chat_id, now, texts.FORGET_CONFIRM, buttons)
 
 

@@ -60,7 +60,7 @@ def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, 
 
 def _consent_payload(rt: Runtime, first_name: str, project_name: str) -> dict[str, Any]:
     buttons = [
-        [(texts.CONSENT_ACCEPT_BUTTON, callbacks.CONSENT_YES), (texts.CONSENT_DECLINE_BUTTON, callbacks.CONSENT_NO)]
+        [(texts.CONSENT_ACCEPT_BUTTON, callbacks.Consent(True).data()), (texts.CONSENT_DECLINE_BUTTON, callbacks.Consent(False).data())]
     ]
     return plain(rt.settings.consent.text, buttons, first_name=first_name, project_name=project_name)
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core import roles, texts
+from bot.core.callbacks import SettingsTap
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
@@ -23,9 +24,7 @@ from flows.profile import NO_PREFERENCE, find_timezone, profile_value
 from storage import checkins, outbox, people
 from storage.models import Person
 
-PREFIX = "set:"
 SOURCE_FLOW = "onboarding"
-DONE = "=done"
 #: what each setting is called on its button, in the order shown
 FIELDS = {
     "days": "Days",
@@ -74,14 +73,14 @@ def handle_settings(rt: Runtime, session: Session, now: datetime, sender: Sender
 
 
 @once_per_update
-def handle_tap(rt: Runtime, session: Session, now: datetime, sender: Sender, data: str, message_id: int | None) -> None:
+def handle_tap(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: SettingsTap, message_id: int | None) -> None:
     """``set:FIELD`` opens a setting, ``set:FIELD:VALUE`` chooses (or ticks) a value,
     ``set:FIELD:=done`` and ``set:`` go back to the menu.  The message is edited in place."""
-    field, _, value = data.removeprefix(PREFIX).partition(":")
+    field, value = tap.field, tap.value
     person = _partner(session, sender, now)
     if person is None:
         return
-    if field not in FIELDS or value == DONE:
+    if field not in FIELDS or value == SettingsTap.DONE:
         view = _menu(rt, person)
     elif not value:
         view = _field_view(rt, person, field)
@@ -97,7 +96,7 @@ def handle_tap(rt: Runtime, session: Session, now: datetime, sender: Sender, dat
             view = (
                 _field_view(rt, person, field)
                 if multi
-                else plain(texts.SETTINGS_SAVED, [[(texts.SETTINGS_BACK_BUTTON, PREFIX)]], summary=_summary(rt, person))
+                else plain(texts.SETTINGS_SAVED, [[(texts.SETTINGS_BACK_BUTTON, SettingsTap().data())]], summary=_summary(rt, person))
             )
     method = "editMessageText" if message_id is not None else "sendMessage"
     payload = {**view, "message_id": message_id} if message_id is not None else view
@@ -177,12 +176,12 @@ def _summary(rt: Runtime, person: Person) -> str:
 
 def _menu(rt: Runtime, person: Person) -> dict[str, Any]:
     names = list(FIELDS.items())
-    buttons = [[(name, f"{PREFIX}{field}") for field, name in names[i : i + 2]] for i in range(0, len(names), 2)]
+    buttons = [[(name, SettingsTap(field).data()) for field, name in names[i : i + 2]] for i in range(0, len(names), 2)]
     return plain(texts.SETTINGS_MENU, buttons, summary=_summary(rt, person))
 
 
 def _field_view(rt: Runtime, person: Person, field: str) -> dict[str, Any]:
-    back = [(texts.SETTINGS_BACK_BUTTON, PREFIX)]
+    back = [(texts.SETTINGS_BACK_BUTTON, SettingsTap().data())]
     step = _step(rt, field)
     if field == "timezone" or step is None:
         return plain(texts.SETTINGS_TIMEZONE, [back])
@@ -194,13 +193,13 @@ def _field_view(rt: Runtime, person: Person, field: str) -> dict[str, Any]:
             (
                 ("✓ " if step.kind == "multi" and option.value in ticked else "")
                 + _label(rt, person, step, option.value),
-                f"{PREFIX}{field}:{option.value}",
+                SettingsTap(field, option.value).data(),
             )
         ]
         for option in step.options
         if option.value not in NOT_A_SETTING
     ]
-    rows.append([(texts.SETTINGS_DONE_BUTTON, f"{PREFIX}{field}:{DONE}")] if step.kind == "multi" else back)
+    rows.append([(texts.SETTINGS_DONE_BUTTON, SettingsTap(field, SettingsTap.DONE).data())] if step.kind == "multi" else back)
     return plain(texts.SETTINGS_PICK, rows, question=question)
 
 

@@ -22,7 +22,7 @@ from jinja2 import FileSystemLoader, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session
 
-from bot.core import callbacks
+from bot.core.callbacks import FlagAction
 from bot.core.config import DAYS, Settings
 from bot.core.flow_registry import FlowRegistry
 from bot.core.runtime import Runtime
@@ -124,11 +124,12 @@ def environment(extra_folder: Path | None = None) -> SandboxedEnvironment:
 
 def flag_buttons(flag: Flag) -> list[tuple[str, str]]:
     """Acknowledge (while open), Resolve and Won't fix, labelled with the flag's number."""
-    row = [] if flag.status != "open" else [(f"Acknowledge #{flag.id}", callbacks.flag_data("ack", flag.id))]  # type: ignore[arg-type]
+    assert flag.id is not None
+    row = [] if flag.status != "open" else [(f"Acknowledge #{flag.id}", FlagAction("acknowledge", flag.id).data())]
     row += [
-        (f"Resolve #{flag.id}", callbacks.flag_data("res", flag.id)),
-        (f"Won't fix #{flag.id}", callbacks.flag_data("wf", flag.id)),
-    ]  # type: ignore[arg-type]
+        (f"Resolve #{flag.id}", FlagAction("resolve", flag.id).data()),
+        (f"Won't fix #{flag.id}", FlagAction("wontfix", flag.id).data()),
+    ]
     return row
 
 

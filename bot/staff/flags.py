@@ -23,13 +23,16 @@ from storage.models import Flag, Person
 
 log = logging.getLogger(__name__)
 
+#: the status each closing button leads to, once the facilitator has written their note
+CLOSING_STATUS = {"resolve": "resolved", "wontfix": "wont_fix"}
+
 
 @once_per_update
-def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.Tap) -> None:
+def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.FlagAction) -> None:
     """Acknowledge at once; Resolve and Won't fix ask for a note first."""
-    flag = flags.get_flag(session, tap.subject_id)
+    flag = flags.get_flag(session, tap.flag_id)
     actor = roles.acting_facilitator(
-        session, sender, flag.project_id if flag else None, f"flag {tap.subject_id} {tap.choice}", now
+        session, sender, flag.project_id if flag else None, f"flag {tap.flag_id} {tap.action}", now
     )
     if flag is None or actor is None:
         return
@@ -37,12 +40,12 @@ def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: cal
         say(session, actor.chat_id, now, texts.FLAG_GONE)
         return
     partner = _partner_name(session, flag)
-    if tap.choice == "ack":
+    if tap.action == "acknowledge":
         if flag.status == "open":
             flags.change(session, flag, "acknowledged", actor, "", now)
         say(session, actor.chat_id, now, texts.FLAG_ACKNOWLEDGED, flag_id=str(flag.id))
         return
-    kind = callbacks.FLAG_ACTIONS[tap.choice]
+    kind = CLOSING_STATUS[tap.action]
     flags.set_prompt(session, actor.id, kind, flag.id, now)  # type: ignore[arg-type]
     say(
         session,

@@ -8,7 +8,8 @@ from html import escape
 
 from sqlmodel import Session
 
-from bot.core import callbacks, roles, texts
+from bot.core import roles, texts
+from bot.core.callbacks import IdeaOutcome
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
@@ -27,27 +28,23 @@ def show_to_facilitators(session: Session, idea: Idea, person: Person | PartnerR
     """The idea with one button per outcome; ideas are few, so they go at once."""
     project = projects.get_project(session, idea.project_id)
     html = f"<b>💡 Idea #{idea.id}</b> from {escape(person.first_name, quote=False)} ({escape(project.name if project else idea.project_id, quote=False)})\n\n{escape(idea.text, quote=False)}"
-    buttons = [
-        [
-            (OUTCOME_WORDS[outcome], callbacks.idea_data(code, idea.id))
-            for code, outcome in callbacks.IDEA_OUTCOMES.items()
-        ]
-    ]  # type: ignore[arg-type]
+    assert idea.id is not None
+    buttons = [[(OUTCOME_WORDS[outcome], IdeaOutcome(outcome, idea.id).data()) for outcome in IdeaOutcome.OUTCOMES]]
     for facilitator in projects.people_with_role(session, idea.project_id, "facilitator"):
         outbox.enqueue(session, facilitator.chat_id, "sendMessage", text_payload(html, buttons), now)
 
 
 @once_per_update
-def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: callbacks.Tap) -> None:
+def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: IdeaOutcome) -> None:
     """A facilitator chose what happened: ask for the note the partner will see."""
-    idea = ideas.get_idea(session, tap.subject_id)
+    idea = ideas.get_idea(session, tap.idea_id)
     actor = roles.acting_facilitator(
-        session, sender, idea.project_id if idea else None, f"idea {tap.subject_id} {tap.choice}", now
+        session, sender, idea.project_id if idea else None, f"idea {tap.idea_id} {tap.outcome}", now
     )
     if idea is None or actor is None:
         return
     partner = people.get_person(session, idea.person_id) if idea.person_id else None
-    flags.set_prompt(session, actor.id, OUTCOME_PROMPT + callbacks.IDEA_OUTCOMES[tap.choice], idea.id, now)  # type: ignore[arg-type]
+    flags.set_prompt(session, actor.id, OUTCOME_PROMPT + tap.outcome, idea.id, now)  # type: ignore[arg-type]
     say(
         session,
         actor.chat_id,

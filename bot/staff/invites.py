@@ -13,6 +13,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.core import roles, texts
+from bot.core.callbacks import InviteChoice, InviteRole
 from bot.core.clock import SystemClock
 from bot.core.config import Settings
 from bot.core.replies import say
@@ -27,8 +28,6 @@ log = logging.getLogger(__name__)
 
 #: how long an invite made in chat stays valid
 CHAT_INVITE_VALID_FOR = timedelta(days=7)
-CALLBACK_PREFIX = "inv:"
-ROLE_CODES = {"p": "partner", "f": "facilitator"}
 
 
 def link(bot_username: str, code: str) -> str:
@@ -61,7 +60,7 @@ def handle_invite(
     rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, role_word: str
 ) -> None:
     """/invite [facilitator]: one project makes the link at once; several ask which, with buttons."""
-    role = "facilitator" if role_word.strip().lower() == "facilitator" else "partner"
+    role: InviteRole = "facilitator" if role_word.strip().lower() == "facilitator" else "partner"
     project_ids = roles.projects_for(session, rt, sender.telegram_user_id, "coordinator")
     if not project_ids:
         roles.refuse(session, sender, "/invite", now)
@@ -69,28 +68,27 @@ def handle_invite(
     if len(project_ids) == 1:
         _send_link(session, rt, sender, bot_username, project_ids[0], role)
         return
-    code = role[0]
-    buttons = [
-        [(rt.settings.project(pid).name, f"{CALLBACK_PREFIX}{code}:{_index(rt, pid)}")]  # type: ignore[union-attr]
-        for pid in project_ids
-    ]
+    buttons = [[(_project_name(rt, pid), InviteChoice(role, _index(rt, pid)).data())] for pid in project_ids]
     say(session, sender.chat_id, now, texts.INVITE_WHICH_PROJECT, buttons)
 
 
 @once_per_update
 def handle_invite_choice(
-    rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, data: str
+    rt: Runtime, session: Session, now: datetime, sender: Sender, bot_username: str, tap: InviteChoice
 ) -> None:
     """A tap on a project button; the role is checked again (a button outlives rights)."""
-    role_code, _, index = data.removeprefix(CALLBACK_PREFIX).partition(":")
     allowed = roles.projects_for(session, rt, sender.telegram_user_id, "coordinator")
-    project_id = (
-        rt.settings.projects[int(index)].id if index.isdigit() and int(index) < len(rt.settings.projects) else None
-    )
-    if project_id not in allowed or role_code not in ROLE_CODES:
+    in_config = tap.project_index < len(rt.settings.projects)
+    project_id = rt.settings.projects[tap.project_index].id if in_config else None
+    if project_id is None or project_id not in allowed:
         roles.refuse(session, sender, "/invite", now, project_id)
         return
-    _send_link(session, rt, sender, bot_username, project_id, ROLE_CODES[role_code])  # type: ignore[arg-type]
+    _send_link(session, rt, sender, bot_username, project_id, tap.role)
+
+
+def _project_name(rt: Runtime, project_id: str) -> str:
+    project = rt.settings.project(project_id)
+    return project.name if project else project_id
 
 
 def _index(rt: Runtime, project_id: str) -> int:

@@ -9,7 +9,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.core import callbacks
-from storage import flags
+from bot.core.telegram_format import text_payload
+from storage import flags, outbox
 from storage.models import Answer, Checkin, Flag, FlagEvidence, Person
 from tests.e2e.conftest import Harness
 
@@ -20,7 +21,7 @@ async def _due(rig: Harness) -> None:
 
 
 def _step(message: dict) -> tuple[int, str]:
-    tap = callbacks.parse_answer(message["buttons"][0][0]["callback_data"])
+    tap = callbacks.AnswerTap.parse(message["buttons"][0][0]["callback_data"])
     assert tap is not None
     return tap.checkin_id, tap.step_id
 
@@ -203,3 +204,27 @@ async def test_open_flags_listed_for_the_project(harness: Harness) -> None:
         await rig.next_message(user, detail)
     with rig.db.session() as session:
         assert len(flags.open_flags_for_projects(session, ["carers"])) == 2
+
+
+async def test_a_button_sent_before_the_readable_prefixes_still_answers(harness: Harness) -> None:
+    """A partner taps last month's message, whose buttons carry the old ``a:`` data."""
+    rig = harness
+    sam, welcome = await rig.join("Sam")
+    await _due(rig)
+    paid = await rig.next_question(sam, welcome)
+    new_data = next(b["callback_data"] for row in paid["buttons"] for b in row if b["text"] == "Not yet")
+    old_data = "a:" + new_data.removeprefix(callbacks.AnswerTap.PREFIX)
+    assert new_data.startswith("ans:") and callbacks.AnswerTap.parse(old_data) == callbacks.AnswerTap.parse(new_data)
+    with rig.db.session() as session:  # the same question as 0.1 sent it
+        outbox.enqueue(
+            session, sam["id"], "sendMessage", text_payload(paid["text"], [[("Not yet", old_data)]]), rig.clock.now()
+        )
+    assert rig.bot is not None and rig.bot.runtime.outbox is not None
+    rig.bot.runtime.outbox.wake()
+    old = await rig.next_message(sam, paid)
+    await rig.client.press_button(sam["id"], old["message_id"], data=old_data)
+    detail = await rig.next_question(sam, old)
+    assert detail["text"] != paid["text"], "asked the same question again: the old button was not understood"
+    with rig.db.session() as session:
+        stored = session.exec(select(Answer).where(Answer.step_id == "paid")).all()
+    assert [a.value for a in stored] == ["no"]
