@@ -269,13 +269,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _invite(args: argparse.Namespace) -> int:
-    from bot.staff.invites import create_invite_link
+    from bot.delivery.bot_identity import bot_username
+    from bot.staff.invites import link, new_invite_code
 
     settings = _settings(args)
     if settings.project(args.project) is None:
         return _unknown_project(args, settings)
-    link, code = asyncio.run(create_invite_link(settings, args.project, args.role, args.expires, args.uses))
-    print(link)
+    code = new_invite_code(settings, args.project, args.role, args.expires, args.uses)
+    print(link(asyncio.run(bot_username(settings)), code))
     print(f"code: {code} (expires {datetime.now(UTC) + args.expires:%Y-%m-%d %H:%M} UTC, {args.uses} use(s))")
     return 0
 
@@ -296,7 +297,7 @@ def _positive(text: str) -> int:
 def _partners_import(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bot.staff.invites import bot_username
+    from bot.delivery.bot_identity import bot_username
     from bot.staff.people_csv import import_partners
 
     settings = _settings(args)

@@ -20,7 +20,7 @@ from bot.core.config import ProjectSettings, Schedule, Settings
 from bot.core.runtime import Runtime
 from bot.running import start_bot
 from bot.sandbox import Sandbox, SandboxClient
-from bot.staff.invites import create_invite_link
+from bot.staff.invites import new_invite_code
 from storage import checkins, people
 from storage.db import Database
 
@@ -76,7 +76,7 @@ async def _play(
     await client.send_command(fid, "/start")
     await client.wait_for_bot_message(fid)
 
-    _, code = await create_invite_link(settings, PROJECT, "partner", timedelta(days=7))
+    code = new_invite_code(settings, PROJECT, "partner", timedelta(days=7))
     await client.send_command(pid, "/start", code)
     consent = await client.wait_for_bot_message(pid)
     if interactive:

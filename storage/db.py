@@ -14,6 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, make_url, text
 from sqlmodel import Session, create_engine
 
+from storage.queued import QueuingSession
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -82,7 +84,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """Commit on success, roll back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with QueuingSession(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

@@ -24,6 +24,18 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session as SqlModelSession
+
+#: the SQLAlchemy minor versions this module is tested with: it reads two attributes of a compiled
+#: statement that are not public API (``_bind_processors``, ``positiontup``); pyproject.toml pins the
+#: same range and tests/storage/test_queued_internals.py fails loudly on any other version
+TESTED_SQLALCHEMY = ("2.1",)
+
+
+class QueuingSession(SqlModelSession):
+    """The project's sessions (storage.db.Database.session): the queue's listeners are
+    registered on this class only, not on every SQLAlchemy session in the process."""
+
 
 #: where a session keeps its queued writes, parameters by statement in the order first queued:
 #: updates (the unit of work reads them back) run before its next statement, inserts (rows
@@ -179,18 +191,18 @@ def _write(session: OrmSession, key: str) -> None:
         cursor.close()
 
 
-@event.listens_for(OrmSession, "do_orm_execute")
+@event.listens_for(QueuingSession, "do_orm_execute")
 def _before_statement(state: ORMExecuteState) -> None:
     _write(state.session, _BEFORE_NEXT_STATEMENT)
 
 
-@event.listens_for(OrmSession, "before_commit")
+@event.listens_for(QueuingSession, "before_commit")
 def _before_commit(session: OrmSession) -> None:
     _write(session, _BEFORE_NEXT_STATEMENT)
     _write(session, _AT_COMMIT)
 
 
-@event.listens_for(OrmSession, "after_rollback")
+@event.listens_for(QueuingSession, "after_rollback")
 def _forget(session: OrmSession) -> None:
     session.info.pop(_BEFORE_NEXT_STATEMENT, None)
     session.info.pop(_AT_COMMIT, None)

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, event, select
 from sqlmodel import Session
 
 from storage.models import ProcessedUpdate
-from storage.queued import first_row, queue_insert
+from storage.queued import QueuingSession, first_row, queue_insert
 
 #: Session.info key: update ids claimed in this transaction
 _CLAIMED = "claimed_update_ids"
@@ -39,7 +39,7 @@ def claim_update(session: Session, update_id: int, now: datetime) -> bool:
     return True
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
+@event.listens_for(QueuingSession, "after_commit")
+@event.listens_for(QueuingSession, "after_rollback")
 def _forget_claimed(session: Session) -> None:
     session.info.pop(_CLAIMED, None)

@@ -9,8 +9,6 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
-from telegram import Bot
-from telegram.error import TelegramError
 
 from bot.core import roles, texts
 from bot.core.callbacks import InviteChoice, InviteRole
@@ -34,9 +32,9 @@ def link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
 
-async def create_invite_link(
-    settings: Settings, project_id: str, role: str, valid_for: timedelta, uses: int = 1
-) -> tuple[str, str]:
+def new_invite_code(settings: Settings, project_id: str, role: str, valid_for: timedelta, uses: int = 1) -> str:
+    """An invite made outside the chat (`checkin invite`, the demo); its link is
+    ``link(bot username, code)``."""
     db = Database(settings.storage.url)
     db.check_schema()
     project = settings.project(project_id)
@@ -52,7 +50,7 @@ async def create_invite_link(
             detail=f"{role}, {uses} use(s), from the command line",
         )
     db.dispose()
-    return link(await bot_username(settings), code), code
+    return code
 
 
 @once_per_update
@@ -111,18 +109,3 @@ def _send_link(session: Session, rt: Runtime, sender: Sender, bot_username: str,
         link=link(bot_username, invite.code),
     )
     outbox.enqueue(session, sender.chat_id, "sendMessage", message, now)
-
-
-async def bot_username(settings: Settings) -> str:
-    """Ask Telegram (or the configured Bot API server) for the bot's username."""
-    if not settings.token:
-        return "YOUR_BOT"
-    kwargs = {"base_url": settings.telegram.base_url} if settings.telegram.base_url else {}
-    try:
-        async with Bot(settings.token, **kwargs) as bot:
-            return bot.username
-    except TelegramError as error:
-        log.warning(
-            "could not ask Telegram for the bot's name (%s); fill it into the link yourself", type(error).__name__
-        )
-        return "YOUR_BOT"
