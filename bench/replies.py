@@ -264,14 +264,16 @@ def _bot(r: dict[str, Any]) -> str:
 def report(results: list[dict[str, Any]]) -> str:
     """A markdown table of runs and a bar plot of check-ins/s, for docs/benchmarks.md."""
     lines = [
-        "| bot | database | transport | workers | partners | completed | check-ins/s | messages/s | p50 ms | p95 ms | p99 ms | first heard p50 / p95 s | violations | peak RSS MB |",
+        "| bot | database | transport | workers | partners | completed | check-ins/s | messages/s "
+        "| p50 ms | p95 ms | p99 ms | first heard p50 / p95 s | violations | peak RSS MB |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         lines.append(
-            f"| {_bot(r)} | {r['database']} | {r['transport']} | {r['workers']} | {r['partners']:,} | {r['completed']:,} "
-            f"| {r['check_ins_per_second']} | {r['partner_messages_per_second']} | {r['latency_ms_p50']:,.0f} "
-            f"| {r['latency_ms_p95']:,.0f} | {r['latency_ms_p99']:,.0f} | {_first_heard(r)} | {r['violations']} | {r['bot_peak_rss_mb']} |"
+            f"| {_bot(r)} | {r['database']} | {r['transport']} | {r['workers']} | {r['partners']:,} "
+            f"| {r['completed']:,} | {r['check_ins_per_second']} | {r['partner_messages_per_second']} "
+            f"| {r['latency_ms_p50']:,.0f} | {r['latency_ms_p95']:,.0f} | {r['latency_ms_p99']:,.0f} "
+            f"| {_first_heard(r)} | {r['violations']} | {r['bot_peak_rss_mb']} |"
         )
     top = max(r["check_ins_per_second"] for r in results) or 1
     lines += ["", "```", "check-ins per second"]
@@ -294,7 +296,8 @@ def main() -> None:
     parser.add_argument(
         "--unpaced",
         action="store_true",
-        help="lift this bot's own copy of Telegram's limits (1,000 messages/s paid, about 1/s per chat), as the reference has none",
+        help="lift this bot's own copy of Telegram's limits (1,000 messages/s paid, about 1/s per chat), "
+        "as the reference has none",
     )
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="give up after this many seconds (reports what completed)"

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.round --partners 10000            # Telegram's limits on
     .venv/bin/python -m bench.round --partners 10000 --paid     # paid broadcast, 1,000/s
-    .venv/bin/python -m bench.round --partners 10000 --capacity # headroom: paid, the bot's pacer and the sandbox's limits lifted
+    .venv/bin/python -m bench.round --partners 10000 --capacity # headroom: paid, the bot's pacer and
+                                                                # the sandbox's limits lifted
     .venv/bin/python -m bench.round --partners 2000 --db postgresql://postgres@127.0.0.1:5432/postgres
 
 Seeds N consented partners with a check-in due now into a fresh database,

@@ -22,7 +22,7 @@ from bot.handlers import controls, flags, flood, partner, staff
 from bot.handlers.errors import on_error
 
 
-def build_application(rt: Runtime) -> Application:  # type: ignore[type-arg]
+def build_application(rt: Runtime) -> Application:
     # different partners concurrently, each partner's updates in order (bot/delivery/update_processor.py)
     builder = (
         ApplicationBuilder()

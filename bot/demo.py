@@ -101,8 +101,8 @@ async def _play(
             await _ask_person(client, pid, question)
         else:
             await _answer_scripted(client, pid, question)
-        await runtime.outbox.drain()
-    await runtime.outbox.drain()
+        await _drain(runtime)
+    await _drain(runtime)
     if interactive:
         for message in await client.bot_messages(pid):
             if message["message_id"] > last:
@@ -121,10 +121,16 @@ async def _close_the_loop(client: SandboxClient, runtime: Runtime, fid: int, pid
     await client.send_text(fid, FACILITATOR_NOTE)
     await client.wait_for_bot_message(fid, after_message_id=asked["message_id"])
     told = await client.wait_for_bot_message(pid, after_message_id=last_seen, timeout=15)
-    await runtime.outbox.drain()
+    await _drain(runtime)
     if interactive:
         print("\n… the facilitator resolves the need …\n")
         _show_bot(told)
+
+
+async def _drain(runtime: Runtime) -> None:
+    """Wait until the outbox has sent what is queued (the running bot always has one)."""
+    assert runtime.outbox is not None
+    await runtime.outbox.drain()
 
 
 def _checkin_open(runtime: Runtime, telegram_user_id: int) -> bool:
@@ -141,6 +147,7 @@ async def _answer_scripted(client: SandboxClient, user_id: int, question: dict) 
     step = _step_of(question)
     action, value = SCRIPT.get(step, ("type", "skip")) if step else ("type", "skip")
     if action == "tap":
+        assert step is not None  # taps come only from SCRIPT, which is keyed by step
         await client.press_button(
             user_id, question["message_id"], data=callbacks.AnswerTap(_checkin_of(question), step, value).data()
         )

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class RunningBot:
     runtime: Runtime
-    application: Application  # type: ignore[type-arg]
+    application: Application
     webhook: WebhookServer | None = None
     inbox: InboxWorker | None = None
 

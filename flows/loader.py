@@ -533,9 +533,9 @@ class _FileChecker:
                     did_you_mean(name.id, self.all_step_ids, "steps: ") or "text in conditions needs 'quotes'",
                 )
         for compare in expr.comparisons():
-            for name, other in ((compare.left, compare.right), (compare.right, compare.left)):
-                if isinstance(name, Name) and isinstance(other, Literal | ListLiteral):
-                    self.check_compared_values(at, name.id, other)
+            for side, other in ((compare.left, compare.right), (compare.right, compare.left)):
+                if isinstance(side, Name) and isinstance(other, Literal | ListLiteral):
+                    self.check_compared_values(at, side.id, other)
 
     def check_compared_values(self, at: PathParts, step_id: str, other: Literal | ListLiteral) -> None:
         """Catch conditions that could never be true: a misspelt option, or text against a number."""

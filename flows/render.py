@@ -8,9 +8,9 @@ because a partner should get the raw text rather than no question at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.meta import find_undeclared_variables
@@ -69,7 +69,9 @@ def names_used(source: str) -> set[str]:
 def _answer_lookups(tree: nodes.Template) -> list[tuple[str, str]]:
     """``answers.x`` and ``answers['x']`` in a template, as (name, step id)."""
     found: list[tuple[str, str]] = []
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+    # find_all yields the node types asked for; its hints give only their common base, Expr
+    lookups = cast("Iterator[nodes.Getattr | nodes.Getitem]", tree.find_all((nodes.Getattr, nodes.Getitem)))
+    for node in lookups:
         if not (isinstance(node.node, nodes.Name) and node.node.name in ANSWER_NAMES):
             continue
         if isinstance(node, nodes.Getattr):

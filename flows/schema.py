@@ -2,8 +2,9 @@
 complete keys and underline mistakes as a coordinator types.
 
 ``checkin flows schema`` writes it (committed as ``docs/flow.schema.json``); a
-flow file starts with ``#:schema ../../docs/flow.schema.json``, relative to itself.  The loader's checks go further (step ids,
-conditions, templates); the schema only covers shape.
+flow file starts with ``#:schema ../../docs/flow.schema.json``, relative to
+itself.  The loader's checks go further (step ids, conditions, templates); the
+schema only covers shape.
 """
 
 from __future__ import annotations

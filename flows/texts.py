@@ -25,17 +25,24 @@ TEXTS: dict[str, dict[str, str]] = {
             "Type skip to leave a question out (where that's possible), "
             "pause to stop for now, or help to see this again. There are no wrong answers."
         ),
-        "pause": "Of course. I've paused here, and everything you've told me so far is kept safe. Take care of yourself.",
+        "pause": (
+            "Of course. I've paused here, and everything you've told me so far is kept safe. Take care of yourself."
+        ),
         "stop": "No problem, I've stopped this check-in. Thank you for what you shared.",
         "cannot_skip": "This one can't be skipped, sorry. Take your time.",
-        "stale_button": "That button was for an earlier question, so I've left that answer as it was. Here's where we are now:",
+        "stale_button": (
+            "That button was for an earlier question, so I've left that answer as it was. Here's where we are now:"
+        ),
         "finished_already": "This check-in has finished. Thank you. I'll be in touch again soon.",
         "lost_place": "Sorry, I've lost my place in this check-in, so I've closed it. Nothing you told me is lost.",
         "still_stuck": "If this question doesn't suit you, you can type pause and we'll leave it for now.",
         "still_stuck_skippable": "If this question doesn't suit you, you can type skip or pause.",
         "tick_one": "Tick at least one, then tap Done.",
         "works_choice": "Sorry, I didn't quite catch that. You can tap one of the buttons, or type its number.",
-        "works_multi": "Sorry, I didn't quite catch that. You can tap the buttons to tick them and then Done, or type their numbers, like 1, 3.",
+        "works_multi": (
+            "Sorry, I didn't quite catch that. "
+            "You can tap the buttons to tick them and then Done, or type their numbers, like 1, 3."
+        ),
         "works_yesno": "Sorry, I didn't quite catch that. You can tap Yes or No, or just type yes or no.",
         "works_scale": "Sorry, I didn't quite catch that. You can tap a button, or type a number from {min} to {max}.",
         "works_number": "Sorry, I didn't quite catch that. Could you type a number{range}?",

@@ -20,7 +20,7 @@ def activity_dates(session: Session, project_id: str, since: date) -> list[date]
     """The project's activity dates from ``since`` on, oldest first."""
     return list(
         session.exec(
-            select(Activity.held_on)
+            select(col(Activity.held_on))
             .where(Activity.project_id == project_id, col(Activity.held_on) >= since)
             .order_by(col(Activity.held_on))
             .distinct()

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Checkin, FlowVersion, Person, StaffPrompt
+from storage.models import Answer, Checkin, FlowVersion, Person, StaffPrompt, table_of
 from storage.people import PartnerRow
 from storage.queued import (
     first_row,
@@ -30,7 +31,7 @@ MISSED = "missed"
 WEEK = timedelta(days=7)
 
 
-_INSERT_CHECKIN = insert(Checkin.__table__)  # type: ignore[arg-type]
+_INSERT_CHECKIN = insert(table_of(Checkin))
 
 
 def queue_checkin(session: Session, person_id: int, project_id: str, flow_id: str, due_at: datetime) -> None:
@@ -83,7 +84,7 @@ def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: 
     busy = select(Checkin.person_id).where(Checkin.status == ACTIVE)
     query = (
         select(Checkin)
-        .join(Person, Person.id == Checkin.person_id)
+        .join(Person, col(Person.id) == Checkin.person_id)
         .where(
             Checkin.status == SCHEDULED,
             Checkin.due_at <= now,
@@ -92,7 +93,7 @@ def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: 
             or_(col(Person.away_until).is_(None), col(Person.away_until) <= now),
             col(Checkin.person_id).not_in(busy),
         )
-        .order_by(Checkin.due_at, Checkin.id)
+        .order_by(col(Checkin.due_at), col(Checkin.id))
         .limit(limit)
         .with_for_update(skip_locked=True, of=Checkin)
     )
@@ -109,9 +110,9 @@ def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: 
     taken = set(
         session.execute(
             update(Checkin)
-            .where(col(Checkin.id).in_([c.id for c in candidates.values()]), Checkin.status == SCHEDULED)
+            .where(col(Checkin.id).in_([c.id for c in candidates.values()]), col(Checkin.status) == SCHEDULED)
             .values(status=ACTIVE, started_at=now)
-            .returning(Checkin.id),
+            .returning(col(Checkin.id)),
             execution_options={"synchronize_session": False},
         ).scalars()
     )
@@ -150,7 +151,7 @@ def close_missed(session: Session, now: datetime, due_before: datetime, seen_unt
     rows wait for /resume instead."""
     query = (
         select(Checkin)
-        .join(Person, Person.id == Checkin.person_id)
+        .join(Person, col(Person.id) == Checkin.person_id)
         .where(
             Checkin.status == SCHEDULED,
             Checkin.due_at < due_before,
@@ -170,7 +171,7 @@ def unanswered(session: Session, started_before: datetime, reminded: bool | None
     query = select(Checkin).where(Checkin.status == ACTIVE, col(Checkin.started_at) <= started_before)
     if reminded is not None:
         query = query.where(col(Checkin.reminded_at).is_not(None) if reminded else col(Checkin.reminded_at).is_(None))
-    return list(session.exec(query.order_by(Checkin.id).with_for_update(skip_locked=True)).all())
+    return list(session.exec(query.order_by(col(Checkin.id)).with_for_update(skip_locked=True)).all())
 
 
 def recent_endings(session: Session, person_id: int, project_id: str, flow_id: str, limit: int) -> list[str]:
@@ -195,14 +196,16 @@ def scheduled_for(session: Session, person_id: int) -> list[Checkin]:
     """The partner's scheduled check-ins, soonest first."""
     return list(
         session.exec(
-            select(Checkin).where(Checkin.person_id == person_id, Checkin.status == SCHEDULED).order_by(Checkin.due_at)
+            select(Checkin)
+            .where(Checkin.person_id == person_id, Checkin.status == SCHEDULED)
+            .order_by(col(Checkin.due_at))
         ).all()
     )
 
 
 def active_checkin(session: Session, person_id: int) -> Checkin | None:
     return session.exec(
-        select(Checkin).where(Checkin.person_id == person_id, Checkin.status == ACTIVE).order_by(Checkin.id)
+        select(Checkin).where(Checkin.person_id == person_id, Checkin.status == ACTIVE).order_by(col(Checkin.id))
     ).first()
 
 
@@ -221,14 +224,14 @@ class CheckinRow:
 
 
 #: built once: constructing the statement cost as much as running it
-_P, _C, _S = Person.__table__.c, Checkin.__table__.c, StaffPrompt.__table__.c  # type: ignore[attr-defined]
+_P, _C, _S = table_of(Person).c, table_of(Checkin).c, table_of(StaffPrompt).c
 _PARTNER_COLUMNS = [_P[name] for name in PartnerRow.__dataclass_fields__]
 _CHECKIN_COLUMNS = [_C[name] for name in CheckinRow.__dataclass_fields__]
 _PARTNER_CHECKIN_AND_PROMPT = (
-    select(*_PARTNER_COLUMNS, *_CHECKIN_COLUMNS, _S.person_id)
-    .select_from(Person.__table__)
-    .outerjoin(Checkin.__table__, and_(_C.person_id == _P.id, _C.status == ACTIVE))
-    .outerjoin(StaffPrompt.__table__, _S.person_id == _P.id)
+    core_select(*_PARTNER_COLUMNS, *_CHECKIN_COLUMNS, _S.person_id)
+    .select_from(table_of(Person))
+    .outerjoin(table_of(Checkin), and_(_C.person_id == _P.id, _C.status == ACTIVE))
+    .outerjoin(table_of(StaffPrompt), _S.person_id == _P.id)
     .where(_P.telegram_user_id == bindparam("telegram_user_id"))
     .order_by(_C.id)
     .limit(1)
@@ -255,7 +258,7 @@ def get_checkin(session: Session, checkin_id: int) -> Checkin | None:
 
 _SAVE_STATE = (
     update(Checkin)
-    .where(Checkin.id == bindparam("s_id"))
+    .where(col(Checkin.id) == bindparam("s_id"))
     .values(
         flow_version=bindparam("s_version"),
         state=bindparam("s_state"),
@@ -312,7 +315,7 @@ def last_answers(session: Session, of: Sequence[Checkin | CheckinRow]) -> dict[i
         .scalar_subquery()
     )
     rows = session.execute(select(Checkin.id, latest).where(col(Checkin.id).in_([c.id for c in of])))
-    previous: dict[int, int | None] = {checkin_id: earlier_id for checkin_id, earlier_id in rows}
+    previous: dict[int, int | None] = dict(rows.all())
     found: dict[int, dict[str, Any]] = {checkin_id: {} for checkin_id in previous}
     later: dict[int, list[int]] = {}
     for checkin_id, earlier_id in previous.items():
@@ -328,7 +331,7 @@ def last_answers(session: Session, of: Sequence[Checkin | CheckinRow]) -> dict[i
     return found
 
 
-_ANSWERS = Answer.__table__
+_ANSWERS = table_of(Answer)
 
 
 def add_answer(
@@ -373,7 +376,7 @@ def answer_id(session: Session, answer: dict[str, Any]) -> int:
 
 
 def answers_of_checkin(session: Session, checkin_id: int) -> list[Answer]:
-    return list(session.exec(select(Answer).where(Answer.checkin_id == checkin_id).order_by(Answer.id)))
+    return list(session.exec(select(Answer).where(Answer.checkin_id == checkin_id).order_by(col(Answer.id))))
 
 
 def remember_flow_version(session: Session, flow_id: str, version: str, source: str) -> None:

@@ -83,7 +83,7 @@ def evidence_of(session: Session, flag_id: int) -> list[Answer]:
             select(Answer)
             .join(FlagEvidence, col(FlagEvidence.answer_id) == Answer.id)
             .where(FlagEvidence.flag_id == flag_id)
-            .order_by(Answer.id)
+            .order_by(col(Answer.id))
         )
     )
 
@@ -117,6 +117,7 @@ def change(session: Session, flag: Flag, action: str, actor: Person | None, note
 
     ``action`` is acknowledged | resolved | wont_fix | reopened | escalated.
     The audit row names the flag and the action, never the partner's words."""
+    assert flag.id is not None
     if action == "acknowledged":
         flag.status, flag.acknowledged_at = "acknowledged", now
     elif action in ("resolved", "wont_fix"):
@@ -133,7 +134,7 @@ def change(session: Session, flag: Flag, action: str, actor: Person | None, note
     flag.updated_at = now
     session.add(
         FlagEvent(flag_id=flag.id, action=action, actor_person_id=actor.id if actor else None, note=note, at=now)
-    )  # type: ignore[arg-type]
+    )
     audit.record(
         session,
         "flag_change",

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from storage.locks import serialise
-from storage.models import InboxUpdate
+from storage.models import InboxUpdate, table_of
 
 #: any fixed number: the PostgreSQL advisory lock that serialises inbox claims
 CLAIM_LOCK_KEY = 0x1B0C_5EED
@@ -29,12 +29,12 @@ def store(session: Session, update_id: int, chat_id: int | None, payload: dict[s
     return store_many(session, [(update_id, chat_id, payload, now)])[0]
 
 
-_TABLE = InboxUpdate.__table__
+_TABLE = table_of(InboxUpdate)
 #: built once per dialect and run with a list of rows (SQLAlchemy's "insertmanyvalues"): a
 #: statement with the rows in its VALUES differs with each batch size, so it was built and
 #: compiled anew for nearly every batch
 _STORE = {
-    name: insert(_TABLE).on_conflict_do_nothing(index_elements=["update_id"]).returning(_TABLE.c.update_id)  # type: ignore[arg-type]
+    name: insert(_TABLE).on_conflict_do_nothing(index_elements=["update_id"]).returning(_TABLE.c.update_id)
     for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 
@@ -80,8 +80,8 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list
         select(InboxUpdate.update_id)
         .where(
             or_(
-                InboxUpdate.status == "pending",
-                and_(InboxUpdate.status == "processing", col(InboxUpdate.claimed_at) <= expired),
+                col(InboxUpdate.status) == "pending",
+                and_(col(InboxUpdate.status) == "processing", col(InboxUpdate.claimed_at) <= expired),
             ),
             or_(col(InboxUpdate.chat_id).is_(None), col(InboxUpdate.chat_id).not_in(busy)),
         )
@@ -92,7 +92,9 @@ def claim(session: Session, now: datetime, lease: timedelta, limit: int) -> list
         update(InboxUpdate)
         .where(col(InboxUpdate.update_id).in_(claimable.scalar_subquery()))
         .values(status="processing", claimed_at=now, attempts=InboxUpdate.attempts + 1)
-        .returning(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.payload, InboxUpdate.attempts)
+        .returning(
+            col(InboxUpdate.update_id), col(InboxUpdate.chat_id), col(InboxUpdate.payload), col(InboxUpdate.attempts)
+        )
     ).all()
     claimed = [
         InboxUpdate(
@@ -124,8 +126,8 @@ def finish_many(session: Session, calls: list[tuple[list[int], datetime, str]]) 
             update(InboxUpdate)
             .where(
                 col(InboxUpdate.update_id).in_(update_ids),
-                InboxUpdate.status == "processing",
-                InboxUpdate.claimed_at == claimed_at,
+                col(InboxUpdate.status) == "processing",
+                col(InboxUpdate.claimed_at) == claimed_at,
             )
             .values(status=status)
         )
@@ -134,11 +136,13 @@ def finish_many(session: Session, calls: list[tuple[list[int], datetime, str]]) 
 
 def purge_done(session: Session, before: datetime) -> int:
     """Forget handled updates older than ``before``: the claim stays an index range scan."""
-    result = session.execute(delete(InboxUpdate).where(InboxUpdate.status == "done", InboxUpdate.received_at < before))
+    result = session.execute(
+        delete(InboxUpdate).where(col(InboxUpdate.status) == "done", col(InboxUpdate.received_at) < before)
+    )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def counts(session: Session) -> dict[str, int]:
     """Updates by status, for tests and benchmarks."""
     rows = session.exec(select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status)).all()
-    return {status: n for status, n in rows}
+    return dict(rows)

@@ -15,10 +15,12 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Index,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
     false,
+    inspect,
 )
 from sqlmodel import Field, SQLModel
 
@@ -42,6 +44,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, ``model.__table__``: SQLModel sets it but does not
+    declare it to type checkers, so Core statements reach it through its mapper."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 class Project(SQLModel, table=True):

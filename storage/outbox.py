@@ -19,7 +19,7 @@ from sqlalchemy import Integer, Select, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from storage.locks import serialise
-from storage.models import OutboxMessage, UTCDateTime
+from storage.models import OutboxMessage, UTCDateTime, table_of
 from storage.queued import queue_insert
 
 #: statuses of messages a live process has in hand: their chat waits behind them
@@ -29,7 +29,7 @@ IN_HAND = ("claimed", "sending")
 #: any fixed number: the PostgreSQL advisory lock that serialises outbox claims
 CLAIM_LOCK_KEY = 0x0B0C_5E4D
 #: status updates go through the Core table: the ORM's bulk-update bookkeeping doubled their cost
-_TABLE = OutboxMessage.__table__
+_TABLE = table_of(OutboxMessage)
 
 
 def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime) -> None:
@@ -143,8 +143,8 @@ def release(session: Session, message_ids: Sequence[int], claimed_at: datetime) 
         update(_TABLE)
         .where(
             col(OutboxMessage.id).in_(message_ids),
-            OutboxMessage.status == "claimed",
-            OutboxMessage.claimed_at == claimed_at,
+            col(OutboxMessage.status) == "claimed",
+            col(OutboxMessage.claimed_at) == claimed_at,
         )
         .values(status="pending")
     )
@@ -156,8 +156,8 @@ def fail_claimed(session: Session, message_ids: Sequence[int], claimed_at: datet
         update(_TABLE)
         .where(
             col(OutboxMessage.id).in_(message_ids),
-            OutboxMessage.status == "claimed",
-            OutboxMessage.claimed_at == claimed_at,
+            col(OutboxMessage.status) == "claimed",
+            col(OutboxMessage.claimed_at) == claimed_at,
         )
         .values(status="failed", error=error)
     )
@@ -194,12 +194,12 @@ def settle_interrupted(session: Session, older_than: datetime) -> tuple[int, int
     reached Telegram: ``uncertain``, never sent twice.  Returns (released, uncertain)."""
     released = session.execute(
         update(_TABLE)
-        .where(OutboxMessage.status == "claimed", col(OutboxMessage.claimed_at) < older_than)
+        .where(col(OutboxMessage.status) == "claimed", col(OutboxMessage.claimed_at) < older_than)
         .values(status="pending")
     )
     uncertain = session.execute(
         update(_TABLE)
-        .where(OutboxMessage.status == "sending", col(OutboxMessage.claimed_at) < older_than)
+        .where(col(OutboxMessage.status) == "sending", col(OutboxMessage.claimed_at) < older_than)
         .values(status="uncertain", error="interrupted while sending")
     )
     return int(released.rowcount), int(uncertain.rowcount)  # type: ignore[attr-defined]

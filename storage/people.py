@@ -174,10 +174,10 @@ def erase_person(session: Session, person: Person, staff_chats: list[int], now: 
         flag.person_id, flag.note, flag.updated_at = None, "", now
         session.execute(
             update(FlagEvent)
-            .where(FlagEvent.flag_id == flag.id, col(FlagEvent.action).in_(("opened", "evidence")))
+            .where(col(FlagEvent.flag_id) == flag.id, col(FlagEvent.action).in_(("opened", "evidence")))
             .values(note="")
         )
-    session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == person.chat_id))
+    session.execute(delete(OutboxMessage).where(col(OutboxMessage.chat_id) == person.chat_id))
     if staff_chats:
         session.execute(
             update(OutboxMessage)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Membership, Person, Project
 from storage.upsert import upsert
@@ -37,15 +37,15 @@ def memberships_of(session: Session, person_id: int, role: str | None = None) ->
     query = select(Membership).where(Membership.person_id == person_id)
     if role is not None:
         query = query.where(Membership.role == role)
-    return list(session.exec(query.order_by(Membership.id)))
+    return list(session.exec(query.order_by(col(Membership.id))))
 
 
 def people_with_role(session: Session, project_id: str, role: str) -> list[Person]:
     """Active members of a project in a role, e.g. its facilitators."""
     query = (
         select(Person)
-        .join(Membership, Membership.person_id == Person.id)
+        .join(Membership, col(Membership.person_id) == Person.id)
         .where(Membership.project_id == project_id, Membership.role == role, Membership.status == "active")
-        .order_by(Person.id)
+        .order_by(col(Person.id))
     )
     return list(session.exec(query))

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import bindparam, event, select
 from sqlmodel import Session
 
-from storage.models import ProcessedUpdate
+from storage.models import ProcessedUpdate, table_of
 from storage.queued import QueuingSession, first_row, queue_insert
 
 #: Session.info key: update ids claimed in this transaction
 _CLAIMED = "claimed_update_ids"
 #: Core statements: every update a partner sends passes here, and the ORM's get-then-add
 #: cost a tenth of an answer's CPU
-_TABLE = ProcessedUpdate.__table__
+_TABLE = table_of(ProcessedUpdate)
 _SEEN = select(_TABLE.c.update_id).where(_TABLE.c.update_id == bindparam("update_id"))
 
 

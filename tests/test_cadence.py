@@ -209,7 +209,8 @@ def test_bad_schedule_keys_are_named(tmp_path: Path, key: str, value: str, words
     cadence = "cron" if key == "cron" else "monthly"
     path = tmp_path / "config.toml"
     path.write_text(
-        f'[[projects]]\nid = "p"\nname = "P"\n[[projects.schedules]]\nflow = "f"\ncadence = "{cadence}"\n{key} = {value}\n'
+        f'[[projects]]\nid = "p"\nname = "P"\n'
+        f'[[projects.schedules]]\nflow = "f"\ncadence = "{cadence}"\n{key} = {value}\n'
     )
     with pytest.raises(ConfigError) as error:
         load_settings(path)

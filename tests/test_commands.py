@@ -138,7 +138,8 @@ def test_activity_add_schedules_after_activity_checkins(tmp_path: Path, capsys: 
     config = _config(tmp_path)
     config.write_text(
         config.read_text(encoding="utf-8")
-        + '[[projects.schedules]]\nflow = "after-activity"\ncadence = "after_activity"\ndays_after = 1\ntime = "18:00"\n',
+        + '[[projects.schedules]]\nflow = "after-activity"\ncadence = "after_activity"\n'
+        'days_after = 1\ntime = "18:00"\n',
         encoding="utf-8",
     )
     assert main(["--config", str(config), "db", "upgrade"]) == 0

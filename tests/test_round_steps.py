@@ -1,4 +1,4 @@
-"""How many check-ins one step of a round may start (bot/scheduler.step_size)."""
+"""How many check-ins one step of a round may start (bot/jobs.step_size)."""
 
 from __future__ import annotations
 

@@ -223,7 +223,12 @@ class InviteChoice(Button):
 
     PREFIX: ClassVar[str] = "invite:"
     LEGACY: ClassVar[tuple[str, ...]] = ("inv:",)
-    ROLES: ClassVar[dict[str, InviteRole]] = {"partner": "partner", "facilitator": "facilitator", "p": "partner", "f": "facilitator"}
+    ROLES: ClassVar[dict[str, InviteRole]] = {
+        "partner": "partner",
+        "facilitator": "facilitator",
+        "p": "partner",
+        "f": "facilitator",
+    }
 
     def data(self) -> str:
         return _checked(f"{self.PREFIX}{self.role}:{self.project_index}")

@@ -30,7 +30,8 @@ Hello {first_name}, and welcome to {project_name}.
 Before we start, here is what this bot does with what you tell it:
 
 • It stores your first name, your Telegram id, how you like to be contacted and your answers to check-ins.
-• The project's facilitators see your answers so they can act on what you need. Some questions are anonymous: those answers are only ever shown grouped with others.
+• The project's facilitators see your answers so they can act on what you need. Some questions are anonymous: \
+those answers are only ever shown grouped with others.
 • You can pause at any time (/pause), see everything stored about you (/mydata), or leave and have it deleted (/forget).
 
 Is that OK with you?"""
@@ -154,7 +155,7 @@ class DigestSettings(_Strict):
     weeks: int = Field(default=8, ge=2, le=52)
     #: days without an answer after which a partner counts as "not heard from"
     quiet_days: int = Field(default=30, ge=1)
-    #: a folder of Jinja2 templates that override bot/templates (digest.html.j2, alert.html.j2)
+    #: a folder of Jinja2 templates that override bot/staff/templates (digest.html.j2, alert.html.j2)
     templates: Path | None = None
 
     @field_validator("days")

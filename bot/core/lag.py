@@ -1,6 +1,6 @@
 """How long partners' messages have lately waited for this process, so a big round
 of check-ins opens only as fast as the bot can answer the partners already talking
-(see bot/scheduler.open_due_checkins).
+(see bot/jobs.open_due_checkins).
 
 A gauge in memory, per process: a restart starts it at zero, which only means the
 next round opens at full speed until the first answers come back."""

@@ -53,8 +53,8 @@ def refuse(
 def facilitates(session: Session, person: Person, project_id: str) -> bool:
     return any(
         m.project_id == project_id and m.status == "active"
-        for m in projects.memberships_of(session, person.id, "facilitator")
-    )  # type: ignore[arg-type]
+        for m in projects.memberships_of(session, person.id, "facilitator")  # type: ignore[arg-type]
+    )
 
 
 def acting_facilitator(

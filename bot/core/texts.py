@@ -64,7 +64,10 @@ SNOOZE_PART_WAY = (
     "Your answers so far are saved. Carry on whenever you're ready, or type pause to leave this check-in for now."
 )
 NOTHING_TO_SNOOZE = "There's no check-in waiting right now, so nothing to snooze. Enjoy your day."
-REMINDER = "Just a gentle reminder: this check-in is still here whenever you're ready. No rush, and you can type pause to leave it."
+REMINDER = (
+    "Just a gentle reminder: this check-in is still here whenever you're ready. "
+    "No rush, and you can type pause to leave it."
+)
 FACILITATOR_SLOWED = (
     "{first_name} hasn't answered their last two check-ins for {project_name}. "
     "I'll check in with them half as often until they reply. They may simply be busy; "
@@ -135,9 +138,18 @@ ASK_WONT_FIX_REASON = (
 PROMPT_CANCELLED = "OK, nothing changed."
 FLAG_RESOLVED = "Done. #{flag_id} is resolved and I've passed your note to {first_name}."
 FLAG_WONT_FIX = "Done. #{flag_id} is closed, and I've told {first_name} why."
-YOU_SAID_WE_DID = "You told us about something you needed ({need}). Here's what {project_name} has done:\n\n{note}\n\nThank you for speaking up. It makes a difference."
-WE_CANNOT = "You told us about something you needed ({need}). I'm sorry: {project_name} can't do this right now. Here's why:\n\n{note}\n\nThank you for telling us. You can always raise it again."
-FOLLOW_UP_QUESTION = "Before we start: you told us about something you needed ({need}), and the team said it's been sorted. Is it sorted for you now?"
+YOU_SAID_WE_DID = (
+    "You told us about something you needed ({need}). Here's what {project_name} has done:\n\n{note}\n\n"
+    "Thank you for speaking up. It makes a difference."
+)
+WE_CANNOT = (
+    "You told us about something you needed ({need}). I'm sorry: {project_name} can't do this right now. "
+    "Here's why:\n\n{note}\n\nThank you for telling us. You can always raise it again."
+)
+FOLLOW_UP_QUESTION = (
+    "Before we start: you told us about something you needed ({need}), and the team said it's been sorted. "
+    "Is it sorted for you now?"
+)
 FOLLOW_UP_YES = "Yes, it's sorted"
 FOLLOW_UP_NO = "No, not yet"
 FOLLOW_UP_MET = "That's good to hear. Thank you for letting us know."

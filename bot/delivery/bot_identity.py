@@ -20,9 +20,10 @@ async def bot_username(settings: Settings) -> str:
     """The bot's username, from getMe; ``YOUR_BOT`` without a token or an answer."""
     if not settings.token:
         return UNKNOWN_BOT
-    kwargs = {"base_url": settings.telegram.base_url} if settings.telegram.base_url else {}
+    base_url = settings.telegram.base_url
     try:
-        async with Bot(settings.token, **kwargs) as bot:
+        bot = Bot(settings.token, base_url=base_url) if base_url else Bot(settings.token)
+        async with bot:
             return bot.username
     except TelegramError as error:
         log.warning(

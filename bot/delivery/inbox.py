@@ -10,6 +10,7 @@ one transaction for whatever arrived together, not three per update."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -38,7 +39,7 @@ KEEP_DONE = timedelta(days=1)
 
 
 class InboxWorker:
-    def __init__(self, application: Application, rt: Runtime) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: Application, rt: Runtime) -> None:
         self.application = application
         self.rt = rt
         self._wake = asyncio.Event()
@@ -86,10 +87,8 @@ class InboxWorker:
             if self.rt.clock.now() - purged_at > timedelta(hours=1):
                 purged_at = self.rt.clock.now()
                 await asyncio.to_thread(self._purge)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-            except TimeoutError:
-                pass
 
     def _chat_done(self, task: asyncio.Task[None]) -> None:
         self._chats.discard(task)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import enum
 import logging
 import os
@@ -236,10 +237,8 @@ class Outbox:
                 task.add_done_callback(self._finished)
             if len(claimed) < room or room < CLAIM_BATCH // 2:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
-                except TimeoutError:
-                    pass
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._senders.discard(task)
@@ -377,7 +376,7 @@ class Outbox:
 
     @staticmethod
     def _forbidden(session: Any, message: Claimed, error: str, unreachable: bool) -> None:
-        queue.mark_failed(session, message.id, "failed", error)  # type: ignore[arg-type]
+        queue.mark_failed(session, message.id, "failed", error)
         if unreachable:
             people.mark_unreachable_by_chat(session, message.chat_id)
             log.info("chat %s is unreachable (%s); no more sends to it", message.chat_id, error)

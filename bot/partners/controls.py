@@ -112,7 +112,7 @@ def _with_partner(
         say(session, sender.chat_id, now, texts.NOT_JOINED)
         return
     reply, values = act(session, person, now)
-    say(session, person.chat_id, now, reply, **values)
+    say(session, person.chat_id, now, reply, buttons=None, **values)
 
 
 def _end_active(session: Session, rt: Runtime, person: Person, now: datetime) -> None:

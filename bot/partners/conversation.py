@@ -76,7 +76,7 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
     no query and the batch's writes go out together in one flush."""
     persons = people.persons_by_id(session, {checkin.person_id for checkin in claimed})
     follow_ups = flags.follow_ups_due(session, persons)
-    # the current versions are in the database already: stored when loaded (bot/flow_registry.remember_all)
+    # the current versions are in the database already: stored when loaded (bot/core/flow_registry.remember_all)
     current = {flow_id: rt.flows.current.get(flow_id) for flow_id in {checkin.flow_id for checkin in claimed}}
     names = {project_id: _project_name(session, rt, project_id) for project_id in {c.project_id for c in claimed}}
     previous = checkins.last_answers(
@@ -92,7 +92,8 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
             onboarding.hold_for_consent(session, rt, person, checkin, now)
             continue
         follow_up.queue(session, person, follow_ups.get(checkin.person_id, []), now)  # "is it sorted now?" first
-        outcome = start(flow, _context(person, names[checkin.project_id], previous.get(checkin.id, {})))
+        answered = previous.get(checkin.id, {}) if checkin.id is not None else {}
+        outcome = start(flow, _context(person, names[checkin.project_id], answered))
         apply_outcome(session, rt, person, checkin, flow, outcome, now)
 
 
@@ -185,7 +186,11 @@ def context_for(
 ) -> Context:
     """What the flow's texts may show; the previous check-in's answers are looked
     up only for flows whose texts use them."""
-    previous = checkins.last_answers(session, [checkin]).get(checkin.id, {}) if flow.uses_previous else {}
+    previous = (
+        checkins.last_answers(session, [checkin]).get(checkin.id, {})
+        if flow.uses_previous and checkin.id is not None
+        else {}
+    )
     return _context(person, _project_name(session, rt, checkin.project_id), previous)
 
 

@@ -26,12 +26,13 @@ def queue(session: Session, person: Person, due: list[Flag], now: datetime) -> N
     """At the start of a check-in: is each need the team resolved (``due``, from
     storage.flags.follow_ups_due) now met for them?"""
     for flag in due:
+        assert flag.id is not None
         buttons = [
             [
                 (texts.FOLLOW_UP_YES, callbacks.FollowUp(flag.id, True).data()),
                 (texts.FOLLOW_UP_NO, callbacks.FollowUp(flag.id, False).data()),
             ]
-        ]  # type: ignore[arg-type]
+        ]
         need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
         say(session, person.chat_id, now, texts.FOLLOW_UP_QUESTION, buttons, need=need)
         flag.follow_up = "asked"

@@ -23,7 +23,6 @@ from storage import audit, outbox, people, projects
 log = logging.getLogger(__name__)
 
 
-
 @once_per_update
 def ask(rt: Runtime, session: Session, now: datetime, sender: Sender) -> None:
     if people.person_by_telegram_id(session, sender.telegram_user_id) is None:

@@ -107,13 +107,13 @@ def summary_html(person: Person, decided: list[Idea]) -> str:
     for idea in decided:
         said = idea.text if len(idea.text) <= 120 else idea.text[:119] + "…"
         lines.append(
-            f"\n<i>{escape(said, quote=False)}</i>\n{staff_ideas.OUTCOME_WORDS.get(idea.status, idea.status)}: {escape(idea.outcome[:300], quote=False)}"
+            f"\n<i>{escape(said, quote=False)}</i>\n"
+            f"{staff_ideas.OUTCOME_WORDS.get(idea.status, idea.status)}: {escape(idea.outcome[:300], quote=False)}"
         )
     return "\n".join(lines)
 
 
 def _project_of(session: Session, person: Person) -> str | None:
     """The project an idea is for: the partner's first active project."""
-    return next(
-        (m.project_id for m in projects.memberships_of(session, person.id, "partner") if m.status == "active"), None
-    )  # type: ignore[arg-type]
+    memberships = projects.memberships_of(session, person.id, "partner")  # type: ignore[arg-type]
+    return next((m.project_id for m in memberships if m.status == "active"), None)

@@ -81,7 +81,8 @@ def summary_html(record: dict[str, Any]) -> str:
         f"• Your name and Telegram id ({profile['telegram_user_id']}), so I can reach you",
         f"• Projects: {', '.join(p['project_name'] or p['project_id'] for p in record['projects']) or 'none'}",
         (
-            f"• Days: {', '.join(profile['preferred_days'] or []) or 'any'}; times: {profile['preferred_window'] or 'any'}; "
+            f"• Days: {', '.join(profile['preferred_days'] or []) or 'any'}; "
+            f"times: {profile['preferred_window'] or 'any'}; "
             f"quiet hours: {profile['quiet_hours'] or 'none'}; time zone: {profile['timezone'] or 'the project’s'}"
         ),
         f"• Language: {profile['language']}; what helps: {', '.join(profile['access_needs'] or []) or 'nothing set'}",

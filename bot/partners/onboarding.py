@@ -60,7 +60,10 @@ def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, 
 
 def _consent_payload(rt: Runtime, first_name: str, project_name: str) -> dict[str, Any]:
     buttons = [
-        [(texts.CONSENT_ACCEPT_BUTTON, callbacks.Consent(True).data()), (texts.CONSENT_DECLINE_BUTTON, callbacks.Consent(False).data())]
+        [
+            (texts.CONSENT_ACCEPT_BUTTON, callbacks.Consent(True).data()),
+            (texts.CONSENT_DECLINE_BUTTON, callbacks.Consent(False).data()),
+        ]
     ]
     return plain(rt.settings.consent.text, buttons, first_name=first_name, project_name=project_name)
 
@@ -78,9 +81,9 @@ def ask_consent_again(session: Session, rt: Runtime, person: Person, now: dateti
     """The consent text changed: show the new one (once per version, unless they ask with /start)."""
     names = [
         p.name
-        for m in projects.memberships_of(session, person.id, "partner")
+        for m in projects.memberships_of(session, person.id, "partner")  # type: ignore[arg-type]
         if (p := rt.settings.project(m.project_id))
-    ]  # type: ignore[arg-type]
+    ]
     people.record_consent_decision(session, person.id, None, rt.settings.consent.version, "asked", now)
     say(session, person.chat_id, now, texts.CONSENT_AGAIN)
     outbox.enqueue(
@@ -95,8 +98,8 @@ def hold_for_consent(session: Session, rt: Runtime, person: Person, checkin: Che
     checkin.due_at = now + HOLD_RECHECK
     asked = any(
         r.decision == "asked" and r.version == rt.settings.consent.version
-        for r in people.consents_of(session, person.id)
-    )  # type: ignore[arg-type]
+        for r in people.consents_of(session, person.id)  # type: ignore[arg-type]
+    )
     if not asked:
         ask_consent_again(session, rt, person, now)
 

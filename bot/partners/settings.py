@@ -73,7 +73,9 @@ def handle_settings(rt: Runtime, session: Session, now: datetime, sender: Sender
 
 
 @once_per_update
-def handle_tap(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: SettingsTap, message_id: int | None) -> None:
+def handle_tap(
+    rt: Runtime, session: Session, now: datetime, sender: Sender, tap: SettingsTap, message_id: int | None
+) -> None:
     """``set:FIELD`` opens a setting, ``set:FIELD:VALUE`` chooses (or ticks) a value,
     ``set:FIELD:=done`` and ``set:`` go back to the menu.  The message is edited in place."""
     field, value = tap.field, tap.value
@@ -96,7 +98,11 @@ def handle_tap(rt: Runtime, session: Session, now: datetime, sender: Sender, tap
             view = (
                 _field_view(rt, person, field)
                 if multi
-                else plain(texts.SETTINGS_SAVED, [[(texts.SETTINGS_BACK_BUTTON, SettingsTap().data())]], summary=_summary(rt, person))
+                else plain(
+                    texts.SETTINGS_SAVED,
+                    [[(texts.SETTINGS_BACK_BUTTON, SettingsTap().data())]],
+                    summary=_summary(rt, person),
+                )
             )
     method = "editMessageText" if message_id is not None else "sendMessage"
     payload = {**view, "message_id": message_id} if message_id is not None else view
@@ -199,7 +205,9 @@ def _field_view(rt: Runtime, person: Person, field: str) -> dict[str, Any]:
         for option in step.options
         if option.value not in NOT_A_SETTING
     ]
-    rows.append([(texts.SETTINGS_DONE_BUTTON, SettingsTap(field, SettingsTap.DONE).data())] if step.kind == "multi" else back)
+    rows.append(
+        [(texts.SETTINGS_DONE_BUTTON, SettingsTap(field, SettingsTap.DONE).data())] if step.kind == "multi" else back
+    )
     return plain(texts.SETTINGS_PICK, rows, question=question)
 
 

@@ -7,6 +7,7 @@ ApiError exactly as Telegram would answer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -71,10 +72,9 @@ def coerce(params: dict[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         if isinstance(value, str):
             if name in _INT_FIELDS:
-                try:
+                # "@channel" chat ids stay strings; resolving them fails later
+                with contextlib.suppress(ValueError):
                     value = int(value)
-                except ValueError:
-                    pass  # "@channel" chat ids stay strings; resolving them fails later
             elif name in _BOOL_FIELDS:
                 value = value.lower() in ("true", "1")
             elif name in _JSON_FIELDS:

@@ -12,7 +12,7 @@ import itertools
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -494,8 +494,8 @@ class World:
     def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
         return [m.to_entry() for m in self.chat(chat_id).messages.values() if m.sender == "bot" and not m.deleted]
 
-    def callback_answers(self, user_id: int | None = None, query_id: str | None = None) -> list:
-        presses = self.presses.values()
+    def callback_answers(self, user_id: int | None = None, query_id: str | None = None) -> list[dict[str, Any]]:
+        presses: Iterable[ButtonPress] = self.presses.values()
         if query_id is not None:
             presses = [p for p in presses if p.query_id == str(query_id)]
         if user_id is not None:

@@ -27,7 +27,10 @@ OUTCOME_WORDS = {"adopted": "Adopted", "changed": "It changed something", "not_t
 def show_to_facilitators(session: Session, idea: Idea, person: Person | PartnerRow, now: datetime) -> None:
     """The idea with one button per outcome; ideas are few, so they go at once."""
     project = projects.get_project(session, idea.project_id)
-    html = f"<b>💡 Idea #{idea.id}</b> from {escape(person.first_name, quote=False)} ({escape(project.name if project else idea.project_id, quote=False)})\n\n{escape(idea.text, quote=False)}"
+    html = (
+        f"<b>💡 Idea #{idea.id}</b> from {escape(person.first_name, quote=False)} "
+        f"({escape(project.name if project else idea.project_id, quote=False)})\n\n{escape(idea.text, quote=False)}"
+    )
     assert idea.id is not None
     buttons = [[(OUTCOME_WORDS[outcome], IdeaOutcome(outcome, idea.id).data()) for outcome in IdeaOutcome.OUTCOMES]]
     for facilitator in projects.people_with_role(session, idea.project_id, "facilitator"):

@@ -84,7 +84,7 @@ def read_rows(text: str, settings: Settings, default_valid_for: timedelta) -> tu
         values = {key: (value or "").strip() for key, value in record.items() if key is not None}
         name, project, role = values.get("name", ""), values.get("project", ""), values.get("role") or "partner"
         span = parse_span(values["expires"]) if values.get("expires") else default_valid_for
-        why = (
+        reason = (
             "the name is empty"
             if not name
             else f"the name is longer than {MAX_NAME} characters"
@@ -99,8 +99,8 @@ def read_rows(text: str, settings: Settings, default_valid_for: timedelta) -> tu
             if (name.casefold(), project) in seen
             else None
         )
-        if why is not None:
-            problems.append(Problem(line, why))
+        if reason is not None:
+            problems.append(Problem(line, reason))
             continue
         seen[(name.casefold(), project)] = line
         rows.append(Row(line, name, project, role, span))  # type: ignore[arg-type]

@@ -115,7 +115,8 @@ def flags_table(settings: Settings, **query: object) -> str:
     lines = [f"{'#':>5}  {'project':<16} {'need':<10} {'severity':<8} {'status':<12} {'opened':<16} partner"]
     for flag, person, _ in _rows(settings, **query):
         lines.append(
-            f"{flag.id:>5}  {flag.project_id:<16} {flag.need:<10} {flag.severity:<8} {flag.status:<12} {flag.opened_at:%Y-%m-%d %H:%M} {person.first_name if person else '-'}"
+            f"{flag.id:>5}  {flag.project_id:<16} {flag.need:<10} {flag.severity:<8} {flag.status:<12} "
+            f"{flag.opened_at:%Y-%m-%d %H:%M} {person.first_name if person else '-'}"
         )
     lines.append(f"{len(lines) - 1} flag(s).")
     return "\n".join(lines)

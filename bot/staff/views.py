@@ -64,7 +64,8 @@ def handle_projects(rt: Runtime, session: Session, now: datetime, sender: Sender
         project = rt.settings.project(project_id)
         partners = [m for _, m in people.partners_of_projects(session, [project_id]) if m.status == "active"]
         lines.append(
-            f"<b>{escape(project.name if project else project_id, quote=False)}</b> ({escape(project_id, quote=False)}): "
+            f"<b>{escape(project.name if project else project_id, quote=False)}</b> "
+            f"({escape(project_id, quote=False)}): "
             f"{len(partners)} partner(s), "
             f"{len(projects.people_with_role(session, project_id, 'facilitator'))} facilitator(s), "
             f"{len(flags.open_flags_for_projects(session, [project_id]))} open need(s), "

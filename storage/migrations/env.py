@@ -2,6 +2,7 @@
 or on one made from the configured URL."""
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -15,13 +16,15 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None, "alembic needs a connection or a sqlalchemy.url"
+    engine = make_engine(url)
     with engine.begin() as connection:
         _run(connection)
     engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -139,7 +139,9 @@ async def test_two_processes_never_send_the_same_check_in(database_url: str, tmp
         bots = [await _start_bot(config) for config in configs]
         try:
             # both running before anything is due, so they race for every row
-            both_polling = lambda: all(s.world.call_counts["getUpdates"] > 1 for s in (first, second))
+            def both_polling() -> bool:
+                return all(s.world.call_counts["getUpdates"] > 1 for s in (first, second))
+
             await eventually(both_polling, 30, "both bots are polling")
             seed_partners(db, users, datetime.now(UTC))
             await eventually(lambda: _round_done(db), 60, "the round completes")

@@ -273,7 +273,10 @@ def test_translations_follow_the_partners_language() -> None:
         id = "ready"
         kind = "choice"
         text = { en = "Ready?", cy = "Barod?" }
-        options = [{ value = "y", label = { en = "Yes", cy = "Ydw" } }, { value = "n", label = { en = "No", cy = "Nac ydw" } }]
+        options = [
+            { value = "y", label = { en = "Yes", cy = "Ydw" } },
+            { value = "n", label = { en = "No", cy = "Nac ydw" } },
+        ]
         """,
         'id = "t"\ntitle = "T"\nlanguages = ["en", "cy"]\n',
     )

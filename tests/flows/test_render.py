@@ -10,7 +10,10 @@ def values(**answers: object) -> dict[str, object]:
 
 
 def test_renders_names_answers_and_previous() -> None:
-    text = "Hi {{ first_name }} from {{ project_name }}{% if previous.paid == 'no' %}, last time you were waiting{% endif %}"
+    text = (
+        "Hi {{ first_name }} from {{ project_name }}"
+        "{% if previous.paid == 'no' %}, last time you were waiting{% endif %}"
+    )
     assert render(text, values()) == "Hi Sam from Voices, last time you were waiting"
     assert render("You said {{ answers.heard }}", values(heard=4)) == "You said 4"
 

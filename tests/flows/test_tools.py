@@ -20,7 +20,9 @@ def test_lint_finds_long_sentences_jargon_and_hard_reading() -> None:
         [[steps]]
         id = "a"
         kind = "text"
-        text = "To facilitate meaningful stakeholder engagement, would you characterise organisational communication as sufficiently comprehensive, considering the multidimensional institutional responsibilities involved throughout the entire programme lifecycle?"
+        text = "To facilitate meaningful stakeholder engagement, would you characterise organisational \
+communication as sufficiently comprehensive, considering the multidimensional institutional responsibilities \
+involved throughout the entire programme lifecycle?"
         """
     )
     messages = [problem.message for problem in lint(flow)]

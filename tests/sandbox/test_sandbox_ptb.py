@@ -86,7 +86,7 @@ async def test_bot_errors_map_to_ptb_exceptions(app: Application, client: Sandbo
     await client.send_text(chat, "hi")
     with pytest.raises(telegram.error.BadRequest, match=r"(?i)unsupported start tag \"br\""):
         await app.bot.send_message(chat, "one<br>two", parse_mode="HTML")
-    with pytest.raises(telegram.error.BadRequest, match="(?i)chat not found"):
+    with pytest.raises(telegram.error.BadRequest, match=r"(?i)chat not found"):
         await app.bot.send_message(424242, "hello")
 
     await client.inject_fault("sendMessage", "429", retry_after=3)
@@ -94,7 +94,7 @@ async def test_bot_errors_map_to_ptb_exceptions(app: Application, client: Sandbo
         await app.bot.send_message(chat, "hello")
 
     await client.block_bot(chat)
-    with pytest.raises(telegram.error.Forbidden, match="(?i)bot was blocked by the user"):
+    with pytest.raises(telegram.error.Forbidden, match=r"(?i)bot was blocked by the user"):
         await app.bot.send_message(chat, "hello")
     assert await client.bot_messages(chat) == []
 

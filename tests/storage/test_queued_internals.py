@@ -12,8 +12,8 @@ import sqlalchemy
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, create_engine, select
 
-from storage.models import OutboxMessage
 from storage import outbox
+from storage.models import OutboxMessage
 from storage.queued import TESTED_SQLALCHEMY, QueuingSession
 
 

@@ -8,7 +8,7 @@ Create Date: 2026-11-26 13:12:55.111560
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import storage.models

@@ -1,0 +1,1 @@
+"""Fast in-process tests of feature modules (see conftest.py)."""
