@@ -15,7 +15,7 @@ check-in id fit the other ``CALLBACK_PREFIX_BYTES``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Self
+from typing import ClassVar, Literal, Self, TypeVar
 
 from flows.types import CALLBACK_DATA_MAX_BYTES, CALLBACK_PREFIX_BYTES
 
@@ -39,6 +39,23 @@ class Button:
     @classmethod
     def matches(cls, data: object) -> bool:
         return isinstance(data, str) and cls.parse(data) is not None
+
+
+N = TypeVar("N", bound=str)
+
+
+def _choice_and_id(
+    data: str, prefix: str, legacy: tuple[str, ...], choices: tuple[N, ...], legacy_choices: dict[str, N]
+) -> tuple[N, int] | None:
+    """``<prefix><choice>:<id>``, or an old button's ``<legacy prefix><legacy code>:<id>``."""
+    fields = _fields(data, (prefix, *legacy), 2)
+    if fields is None or not fields[1].isdigit():
+        return None
+    if data.startswith(legacy):
+        choice = legacy_choices.get(fields[0])
+    else:
+        choice = next((c for c in choices if c == fields[0]), None)
+    return (choice, int(fields[1])) if choice is not None else None
 
 
 def _checked(data: str) -> str:
@@ -108,14 +125,8 @@ class FlagAction(Button):
 
     @classmethod
     def parse(cls, data: str) -> Self | None:
-        fields = _fields(data, (cls.PREFIX, *cls.LEGACY), 2)
-        if fields is None or not fields[1].isdigit():
-            return None
-        if data.startswith(cls.LEGACY):
-            action = cls.LEGACY_ACTIONS.get(fields[0])
-        else:
-            action = next((a for a in cls.ACTIONS if a == fields[0]), None)
-        return cls(action, int(fields[1])) if action is not None else None
+        found = _choice_and_id(data, cls.PREFIX, cls.LEGACY, cls.ACTIONS, cls.LEGACY_ACTIONS)
+        return cls(*found) if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -160,14 +171,8 @@ class IdeaOutcome(Button):
 
     @classmethod
     def parse(cls, data: str) -> Self | None:
-        fields = _fields(data, (cls.PREFIX, *cls.LEGACY), 2)
-        if fields is None or not fields[1].isdigit():
-            return None
-        if data.startswith(cls.LEGACY):
-            outcome = cls.LEGACY_OUTCOMES.get(fields[0])
-        else:
-            outcome = next((o for o in cls.OUTCOMES if o == fields[0]), None)
-        return cls(outcome, int(fields[1])) if outcome is not None else None
+        found = _choice_and_id(data, cls.PREFIX, cls.LEGACY, cls.OUTCOMES, cls.LEGACY_OUTCOMES)
+        return cls(*found) if found is not None else None
 
 
 @dataclass(frozen=True)
