@@ -18,7 +18,7 @@ from bot.core import callbacks
 from bot.core.runtime import Runtime
 from bot.delivery.api_request import ApiRequest
 from bot.delivery.update_processor import PerChatUpdateProcessor
-from bot.handlers import controls, flags, flood, partner, staff
+from bot.handlers import controls, flags, flood, partner, safety, staff
 from bot.handlers.errors import on_error
 
 
@@ -38,7 +38,8 @@ def build_application(rt: Runtime) -> Application:
     application.bot_data["runtime"] = rt
 
     application.bot_data[flood.BOT_DATA_KEY] = flood.FloodGuard()
-    application.add_handler(TypeHandler(Update, flood.guard), group=-2)  # first of all
+    application.add_handler(TypeHandler(Update, safety.screen), group=-3)  # safety first, before all else
+    application.add_handler(TypeHandler(Update, flood.guard), group=-2)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", partner.start, filters=private))
     application.add_handler(CommandHandler("help", partner.help_command, filters=private))

@@ -1,17 +1,21 @@
-"""The one front door: every message or tap a person sends into a conversation
-comes in here, and only here is it decided where it goes.
+"""The one front door: every message or tap a person sends comes in here, and only
+here is it decided where it goes.
 
-In order, in one unit of work (its first query finds the person, their open
-check-in and whether the bot is waiting on an answer from them, together):
-
-1. safety: 0.2 · 2/9 checks every partner message for distress here, first;
-2. something the bot asked this person (a facilitator's resolve note or reason,
-   a note on an idea's outcome, a partner's idea after a bare ``/idea``);
-3. the partner's open check-in: its next input;
-4. otherwise the team: 0.2 · 3/9 passes it on; today the check-in says there is none open.
+1. :func:`screen`, before anything else: the text of every message, edit, caption
+   and command a partner sends is checked for distress (bot/core/distress.py),
+   before any routing, parsing, length check, flood pause or rate limit.  If it
+   shows distress it is answered here (bot/partners/safety.py) and goes nowhere
+   else.  Staff's messages are not checked.  The check is in memory; only a
+   message that shows distress costs a database transaction.
+2. :func:`receive`, in one unit of work (its first query finds the person, their
+   open check-in and whether the bot is waiting on an answer from them):
+   a. something the bot asked this person (a facilitator's resolve note or reason,
+      a note on an idea's outcome, a partner's idea after a bare ``/idea``);
+   b. the partner's open check-in: its next input;
+   c. otherwise the team: 0.2 · 3/9 passes it on; today the check-in says there is none open.
 
 Commands (``/pause``, ``/settings``, ...) and the staff's and settings' buttons
-are routed by the Application's handlers straight to their features."""
+are routed by the Application's handlers straight to their features, after step 1."""
 
 from __future__ import annotations
 
@@ -19,12 +23,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core import texts
+from bot.core import distress, texts
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
 from bot.core.unit import once_per_update
-from bot.partners import conversation
+from bot.partners import conversation, safety
 from bot.partners import ideas as partner_ideas
 from bot.staff import flags as staff_flags
 from bot.staff import ideas as staff_ideas
@@ -35,6 +39,20 @@ from storage import checkins, flags, people
 NOTE_MAX_CHARS = 1000
 #: a message that only says one of these withdraws from what the bot asked
 CANCEL_WORDS = ("cancel", "/cancel", "stop")
+
+
+def screen(rt: Runtime, text: str) -> distress.Recognised | None:
+    """Safety first, in memory (on the event loop: every message pays it, so it must be cheap)."""
+    return distress.recognise(text, rt.settings.safety.distress_phrases)
+
+
+def answer_distress(rt: Runtime, update_id: int, sender: Sender, text: str, found: distress.Recognised) -> bool:
+    """True if the partner's message was answered (signposting, an alert), so nothing else
+    may take the update; False for staff, whose messages go on their way unchecked."""
+    if safety.is_staff_only(rt, sender.telegram_user_id):
+        return False
+    safety.answer(rt, update_id, sender, text, found.rule)
+    return True
 
 
 @once_per_update

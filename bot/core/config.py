@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,28 +78,6 @@ class SchedulerSettings(_Strict):
     missed_after_hours: float = Field(default=6.0, gt=0)
 
 
-DEFAULT_DISTRESS_PHRASES = [
-    "suicide",
-    "suicidal",
-    "kill myself",
-    "end my life",
-    "end it all",
-    "want to die",
-    "better off dead",
-    "self harm",
-    "self-harm",
-    "hurt myself",
-    "cutting myself",
-    "overdose",
-    "no way out",
-    "can't go on",
-    "cannot go on",
-    "hopeless",
-    "in crisis",
-    "not safe",
-    "unsafe at home",
-    "being abused",
-]
 DEFAULT_SIGNPOSTING = """\
 Thank you for telling me, {first_name}. I'm sorry things are this hard. \
 I've let the team know, and someone will be in touch soon.
@@ -108,11 +87,38 @@ If you need to talk to someone now:
 • Shout, text SHOUT to 85258
 • NHS 111, and choose the mental health option
 • If you or someone else is in danger right now, call 999."""
+#: a draft for a native speaker's review, like all the bot's Welsh
+DEFAULT_SIGNPOSTING_CY = """\
+Diolch am ddweud wrtha i, {first_name}. Mae'n ddrwg gen i fod pethau mor anodd. \
+Dw i wedi rhoi gwybod i'r tîm, a bydd rhywun mewn cysylltiad cyn bo hir.
+
+Os oes angen i chi siarad â rhywun nawr:
+• Samaritans, unrhyw bryd, am ddim: ffoniwch 116 123, neu'r llinell Gymraeg 0808 164 0123
+• C.A.L.L., llinell gymorth iechyd meddwl Cymru, am ddim: ffoniwch 0800 132 737 neu tecstiwch help i 81066
+• GIG 111 Cymru: ffoniwch 111 a phwyso 2 ar gyfer iechyd meddwl
+• Os ydych chi neu rywun arall mewn perygl nawr, ffoniwch 999."""
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hr|hrs|hours?)?\s*$", re.IGNORECASE)
+
+
+def hours_of(value: float | str) -> float:
+    """A service level as hours: a number of hours, or "30m", "90 min", "2h", "1.5 hours"."""
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(value)
+    if match is None:
+        raise ValueError(f'"{value}" is not a duration: write hours (2), or "30m", "2h"')
+    amount, unit = float(match.group(1)), (match.group(2) or "h").lower()
+    return amount / 60 if unit.startswith("m") else amount
 
 
 class FlagSettings(_Strict):
-    #: hours to acknowledge a flag, by severity; past it the flag goes to the coordinators
+    #: time to acknowledge a flag, by severity: hours, or "30m", "2h"; past it the flag goes to the coordinators
     sla_hours: dict[str, float] = Field(default_factory=lambda: {"urgent": 2.0, "high": 48.0, "low": 168.0})
+
+    @field_validator("sla_hours", mode="before")
+    @classmethod
+    def _durations(cls, hours: object) -> object:
+        return {name: hours_of(value) for name, value in hours.items()} if isinstance(hours, dict) else hours
 
     @field_validator("sla_hours")
     @classmethod
@@ -124,11 +130,21 @@ class FlagSettings(_Strict):
 
 
 class SafetySettings(_Strict):
-    #: words or phrases in a typed answer that alert facilitators at once (whole words,
-    #: any case, accents ignored)
-    distress_phrases: list[str] = Field(default_factory=lambda: list(DEFAULT_DISTRESS_PHRASES))
-    #: the kind reply the partner gets at once; {first_name} is filled in
-    signposting: str = DEFAULT_SIGNPOSTING
+    #: more words or phrases that show distress, on top of the built-in rules (bot/core/distress.py):
+    #: whole words, any case, accents and apostrophes ignored
+    distress_phrases: list[str] = Field(default_factory=list)
+    #: the kind reply the partner gets at once, in their language ({first_name} is filled in):
+    #: one text for everyone, or a table of texts by language code
+    signposting: str | dict[str, str] = Field(
+        default_factory=lambda: {"en": DEFAULT_SIGNPOSTING, "cy": DEFAULT_SIGNPOSTING_CY}
+    )
+
+    def signposting_for(self, language: str) -> str:
+        """The text in ``language``, else English, else the first one given."""
+        if isinstance(self.signposting, str):
+            return self.signposting
+        texts = self.signposting
+        return texts.get(language) or texts.get("en") or next(iter(texts.values()), DEFAULT_SIGNPOSTING)
 
 
 class DigestPerson(_Strict):

@@ -165,3 +165,12 @@ IDEA_RECORDED = "Thank you. I'll tell {first_name} in their monthly summary."
 IDEA_SUMMARY_HEADER = "Here's what came of your ideas this month, {first_name}:"
 
 NO_OPEN_FLAGS = "No open needs in your projects right now."
+
+# safety (bot/partners/safety.py); the signposting text itself is configured ([safety] signposting)
+#: added to the signposting when a check-in is open: it waits, nothing is asked again coldly
+SAFETY_CHECKIN_CAN_WAIT = {
+    "en": "The check-in can wait. Carry on with it whenever you like, or just leave it.",
+    "cy": "Gall y cwestiynau aros. Ewch ymlaen pryd bynnag y mynnwch chi, neu gadewch nhw.",
+}
+#: how a distress message is labelled in the facilitators' alert
+SAFETY_EVIDENCE_QUESTION = "Message to the bot"

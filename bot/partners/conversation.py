@@ -17,7 +17,7 @@ from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
 from bot.core.sender import Sender
 from bot.core.telegram_format import prompt_payload
-from bot.partners import access_needs, follow_up, ideas, onboarding, safety
+from bot.partners import access_needs, follow_up, ideas, onboarding
 from bot.staff import digest
 from flows.engine import advance, start
 from flows.model import Flow
@@ -144,20 +144,6 @@ def apply_outcome(
             answer_ids=[checkins.answer_id(session, evidence[request.step_id])] if request.step_id in evidence else [],
             now=now,
         )
-    distress = False
-    for record in outcome.answers:
-        step = flow.step(record.step_id)
-        if step is not None and step.kind == "text" and isinstance(record.value, str):
-            distress |= safety.respond_to_distress(
-                session,
-                rt.settings,
-                person,
-                checkin.project_id,
-                record.value,
-                evidence.get(record.step_id),
-                record.anonymous,
-                now,
-            )
     ideas.collect(session, person, checkin.project_id, outcome.answers, now)
     changes = profile_changes(flow, outcome.answers)
     if changes:
@@ -177,7 +163,7 @@ def apply_outcome(
 
     if finished is not None:
         schedule_next(session, rt.settings, person, checkin.project_id, checkin.flow_id, now)
-    if finished is not None or outcome.flags or distress:  # otherwise nothing new to tell
+    if finished is not None or outcome.flags:  # otherwise nothing new to tell
         digest.queue_alerts(session, rt, checkin.project_id, now, checkin_ended=finished is not None)
 
 

@@ -18,7 +18,6 @@ from bot.core.runtime import Runtime
 from bot.core.sender import Sender
 from bot.core.telegram_format import text_payload
 from bot.core.unit import once_per_update
-from bot.partners import safety
 from bot.staff import ideas as staff_ideas
 from flows.types import AnswerRecord
 from storage import flags, ideas, outbox, people, projects
@@ -55,8 +54,7 @@ def submit(
     if project_id is None:
         return None
     idea = ideas.add_idea(session, project_id, person.id, text.strip()[:IDEA_MAX_CHARS], now)  # type: ignore[arg-type]
-    if not safety.respond_to_distress(session, settings, person, project_id, text, None, False, now):
-        say(session, person.chat_id, now, texts.IDEA_THANKS, first_name=person.first_name)
+    say(session, person.chat_id, now, texts.IDEA_THANKS, first_name=person.first_name)
     staff_ideas.show_to_facilitators(session, idea, person, now)
     return idea
 

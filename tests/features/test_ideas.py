@@ -96,13 +96,18 @@ def test_ideas_come_from_partners(rt: Runtime, next_update: NextUpdate) -> None:
         assert stored_ideas.get_idea(session, 1) is None
 
 
-def test_an_idea_in_distress_gets_signposting(rt: Runtime, next_update: NextUpdate) -> None:
+def test_an_idea_in_distress_is_answered_by_the_front_door_and_never_becomes_an_idea(
+    rt: Runtime, next_update: NextUpdate
+) -> None:
     introduce(rt, next_update)
     sam = join(rt, next_update)
-    ideas.idea_command(rt, next_update(), sam, "More breaks. Some weeks I feel hopeless.")
-    reply = "".join(said(rt, sam.chat_id)[-2:])
-    assert "Samaritans" in reply
-    assert render(texts.IDEA_THANKS, first_name="Sam") not in said(rt, sam.chat_id)
+    text = "/idea More breaks. Some weeks I feel hopeless."
+    found = front_door.screen(rt, text)
+    assert found is not None
+    assert front_door.answer_distress(rt, next_update(), sam, text, found)  # the handler stops the update here
+    assert "Samaritans" in last_said(rt, sam.chat_id)
+    with rt.db.session() as session:
+        assert stored_ideas.get_idea(session, 1) is None
 
 
 def test_outcome_press_then_note_is_recorded(rt: Runtime, next_update: NextUpdate) -> None:
