@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bot.core import distress
 from bot.core.clock import ShiftedClock, parse_since, parse_span
 from bot.core.config import (
     ConfigError,
@@ -195,7 +196,32 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--project", default="Carers' Voice", help="the project's name")
     play.add_argument("--language", default=None, help="the partner's language, e.g. cy")
     play.set_defaults(handler=_flows_preview)
+
+    safety = commands.add_parser("safety", help="try how the bot recognises distress")
+    safety_commands = safety.add_subparsers(required=True, metavar="TASK")
+    safety_test = safety_commands.add_parser(
+        "test",
+        help="read one message a line on standard input; print alert or ok, a tab, and the rule that matched",
+    )
+    safety_test.add_argument(
+        "--config",
+        dest="safety_config",
+        type=Path,
+        metavar="FILE",
+        help="also match this config's [safety] distress_phrases (default: the built-in rules only)",
+    )
+    safety_test.set_defaults(handler=_safety_test)
     return parser
+
+
+def _safety_test(args: argparse.Namespace) -> int:
+    """What the bot would do with each line, as the front door screens every partner message."""
+    phrases = load_settings(args.safety_config).safety.distress_phrases if args.safety_config else []
+    for line in sys.stdin:
+        message = line.rstrip("\n")
+        found = distress.recognise(message, phrases)
+        print(f"alert\t{found.rule}" if found is not None else "ok\t-", flush=True)
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -50,20 +50,19 @@ def refuse(
     say(session, sender.chat_id, now, text)
 
 
-def facilitates(session: Session, person: Person, project_id: str) -> bool:
-    return any(
-        m.project_id == project_id and m.status == "active"
-        for m in projects.memberships_of(session, person.id, "facilitator")  # type: ignore[arg-type]
-    )
+def acts_for(session: Session, rt: Runtime, person: Person, project_id: str) -> bool:
+    """May act on the project's flags and ideas: its facilitators, and the coordinators the
+    config still names for it (an unacknowledged flag is escalated to them)."""
+    return project_id in projects_for(session, rt, person.telegram_user_id, "facilitator")
 
 
 def acting_facilitator(
-    session: Session, sender: Sender, project_id: str | None, detail: str, now: datetime
+    session: Session, rt: Runtime, sender: Sender, project_id: str | None, detail: str, now: datetime
 ) -> Person | None:
-    """The sender, if they facilitate ``project_id`` (a button on a flag or an idea);
+    """The sender, if they may act in ``project_id`` (a button on a flag or an idea);
     otherwise a polite, audited refusal and None.  Nothing else changes."""
     actor = people.person_by_telegram_id(session, sender.telegram_user_id)
-    if actor is None or project_id is None or not facilitates(session, actor, project_id):
+    if actor is None or project_id is None or not acts_for(session, rt, actor, project_id):
         refuse(session, sender, detail, now, project_id, texts.FLAG_NOT_YOURS)
         return None
     return actor

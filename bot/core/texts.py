@@ -126,7 +126,10 @@ SETTINGS_BACK_BUTTON = "Back"
 # -- flags, digests and closing the loop (bot/staff/flags.py, bot/staff/ideas.py) --
 FLAG_NOT_YOURS = "Sorry, only the facilitators of that project can change this. Nothing has been changed."
 FLAG_GONE = "That one has been dealt with already. Thank you."
-FLAG_ACKNOWLEDGED = "Thanks. #{flag_id} is acknowledged: the others can see you've got it."
+FLAG_ACKNOWLEDGED = "Thanks. #{flag_id} is acknowledged: I've told the others you've got it."
+FLAG_TAKEN_BY_OTHER = "{actor} has picked up #{flag_id} ({need}) and acknowledged it."
+FLAG_RESOLVED_BY_OTHER = "{actor} has resolved #{flag_id} ({need})."
+FLAG_CLOSED_BY_OTHER = "{actor} has closed #{flag_id} ({need}) as something we can't do."
 ASK_RESOLVE_NOTE = (
     "What should I tell {first_name} about #{flag_id}? A sentence or two in plain words, "
     "as you'd say it to them. I'll send it as it is. (Type cancel to stop.)"

@@ -87,6 +87,10 @@ class SandboxClient:
     async def send_command(self, user_id: int, command: str, payload: str | None = None) -> int:
         return await self._call("send_command", user_id=user_id, command=command, payload=payload)
 
+    async def edit_text(self, user_id: int, message_id: int, text: str) -> int:
+        """Edit a message the person sent (find its id in the transcript)."""
+        return await self._call("edit_text", user_id=user_id, message_id=message_id, text=text)
+
     async def send_sticker(self, user_id: int) -> int:
         return await self._call("send_sticker", user_id=user_id)
 

@@ -24,6 +24,7 @@ class Control:
             "create_user": w.create_user,
             "send_text": w.send_text,
             "send_command": w.send_command,
+            "edit_text": w.edit_text,
             "send_sticker": lambda user_id: w.send_media(user_id, "sticker"),
             "send_photo": lambda user_id, caption=None: w.send_media(user_id, "photo", caption),
             "send_voice": lambda user_id: w.send_media(user_id, "voice"),

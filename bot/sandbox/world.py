@@ -343,12 +343,22 @@ class World:
     def send_text(self, user_id: int, text: str) -> int:
         if not text:
             raise ControlError("a person cannot send an empty message")
-        entities = []
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            length = len(command.encode("utf-16-le")) // 2
-            entities.append({"type": "bot_command", "offset": 0, "length": length})
-        return self._user_message(user_id, "text", html=text, text=text, entities=entities)
+        return self._user_message(user_id, "text", html=text, text=text, entities=_command_entities(text))
+
+    def edit_text(self, user_id: int, message_id: int, text: str) -> int:
+        """A person edits a message they sent: Telegram sends ``edited_message`` with the same
+        message_id, the original ``date`` and an ``edit_date``."""
+        user = self._speaking_user(user_id)
+        message = self.chats[user.id].messages.get(int(message_id))
+        if message is None or message.sender != "user" or message.kind != "text":
+            raise ControlError(f"no text message {message_id} from user {user.id}")
+        if not text:
+            raise ControlError("a person cannot edit a message to nothing")
+        message.html = message.text = text
+        message.entities = _command_entities(text)
+        message.edit_date = int(time.time())
+        message.version += 1
+        return self.queue_update(user.id, "edited_message", message.to_api(self.bot_user))
 
     def send_command(self, user_id: int, command: str, payload: str | None = None) -> int:
         text = "/" + command.lstrip("/")
@@ -562,3 +572,11 @@ def _chat_member(bot: dict[str, Any], status: str) -> dict[str, Any]:
     if status == "kicked":
         member["until_date"] = 0
     return member
+
+
+def _command_entities(text: str) -> list[dict[str, Any]]:
+    """A leading /command is a bot_command entity, as Telegram marks it."""
+    if not text.startswith("/"):
+        return []
+    length = len(text.split(maxsplit=1)[0].encode("utf-16-le")) // 2
+    return [{"type": "bot_command", "offset": 0, "length": length}]

@@ -32,7 +32,7 @@ def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: cal
     """Acknowledge at once; Resolve and Won't fix ask for a note first."""
     flag = flags.get_flag(session, tap.flag_id)
     actor = roles.acting_facilitator(
-        session, sender, flag.project_id if flag else None, f"flag {tap.flag_id} {tap.action}", now
+        session, rt, sender, flag.project_id if flag else None, f"flag {tap.flag_id} {tap.action}", now
     )
     if flag is None or actor is None:
         return
@@ -43,6 +43,7 @@ def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: cal
     if tap.action == "acknowledge":
         if flag.status == "open":
             flags.change(session, flag, "acknowledged", actor, "", now)
+            _tell_the_others(session, flag, actor, texts.FLAG_TAKEN_BY_OTHER, now)
         say(session, actor.chat_id, now, texts.FLAG_ACKNOWLEDGED, flag_id=str(flag.id))
         return
     kind = CLOSING_STATUS[tap.action]
@@ -62,7 +63,7 @@ def close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: st
     if flag is None or flag.status not in flags.OPEN_STATUSES:
         say(session, actor.chat_id, now, texts.FLAG_GONE)
         return
-    if not roles.facilitates(session, actor, flag.project_id):  # their role went while we waited
+    if not roles.acts_for(session, rt, actor, flag.project_id):  # their role went while we waited
         roles.refuse(session, actor, f"flag {flag_id} {action}", now, flag.project_id, texts.FLAG_NOT_YOURS)
         return
     flags.change(session, flag, action, actor, note, now)
@@ -82,6 +83,9 @@ def close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: st
             ),
             now,
         )
+    _tell_the_others(
+        session, flag, actor, texts.FLAG_RESOLVED_BY_OTHER if action == "resolved" else texts.FLAG_CLOSED_BY_OTHER, now
+    )
     done = texts.FLAG_RESOLVED if action == "resolved" else texts.FLAG_WONT_FIX
     say(
         session,
@@ -118,6 +122,17 @@ def escalate_overdue(rt: Runtime) -> int:
     if overdue:
         log.info("escalated %d flag(s) past their service level", len(overdue))
     return len(overdue)
+
+
+def _tell_the_others(session: Session, flag: Flag, actor: Person, text: str, now: datetime) -> None:
+    """Everyone else the flag reached (its project's facilitators, and its coordinators once
+    it was escalated) hears who has it, so no one duplicates or drops it."""
+    others = projects.people_with_role(session, flag.project_id, "facilitator")
+    if flag.escalated_at is not None:
+        others += projects.people_with_role(session, flag.project_id, "coordinator")
+    need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
+    for chat_id in dict.fromkeys(person.chat_id for person in others if person.id != actor.id):
+        say(session, chat_id, now, text, actor=actor.first_name, flag_id=str(flag.id), need=need)
 
 
 def _person(session: Session, flag: Flag) -> Person | None:

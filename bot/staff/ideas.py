@@ -42,7 +42,7 @@ def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: Ide
     """A facilitator chose what happened: ask for the note the partner will see."""
     idea = ideas.get_idea(session, tap.idea_id)
     actor = roles.acting_facilitator(
-        session, sender, idea.project_id if idea else None, f"idea {tap.idea_id} {tap.outcome}", now
+        session, rt, sender, idea.project_id if idea else None, f"idea {tap.idea_id} {tap.outcome}", now
     )
     if idea is None or actor is None:
         return
