@@ -24,11 +24,13 @@ def open_flag(
     note: str,
     answer_ids: list[int],
     now: datetime,
+    alert_again: bool = False,
 ) -> Flag:
     """Open a flag, or add evidence to the partner's open flag for the same need.
 
     A repeat report never makes a duplicate; it raises the severity if the new
-    report is more serious."""
+    report is more serious, and with ``alert_again`` (distress: every message is
+    alerted) it is marked not yet alerted, so the facilitators hear of it again."""
     flag = None
     if person_id is not None:
         flag = session.exec(
@@ -56,6 +58,8 @@ def open_flag(
         if _SEVERITY_RANK[severity] > _SEVERITY_RANK.get(flag.severity, 0):
             flag.severity = severity
         flag.updated_at = now
+        if alert_again:
+            flag.alerted_at = None
         action = "evidence"
     for answer_id in answer_ids:
         session.merge(FlagEvidence(flag_id=flag.id, answer_id=answer_id))  # type: ignore[arg-type]
