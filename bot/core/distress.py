@@ -195,20 +195,24 @@ def _rules(language: str, stem: bool) -> list[Rule]:
 
 #: a message that says nothing but goodbye to everyone ("bye everyone", "goodbye all, sorry for
 #: everything"); a goodbye with anything else in it ("bye all, see you Tuesday") is everyday
-_FAREWELL_ONLY = (
-    _compile("^ goodbye/bye/farewell/bye_bye everyone/everybody/all/world/forever/yall/guys/folks $", True),
+_FAREWELL = _compile("^ goodbye/bye/farewell/bye_bye everyone/everybody/all/world/forever/yall/guys/folks $", True)
+_FAREWELL_CY = _compile("^ hwyl fawr/fowr pawb/bawb/i_bawb/am_byth $", False)
+_BESIDE_FAREWELL = (
     _compile("^ i? am? sorry for everything $", True),
     _compile("^ thank/thanks you? for everything $", True),
     _compile("^ i? love you all $", True),
     _compile("^ take care everyone/everybody/all/of_yourselves $", True),
-    _compile("^ hwyl fawr/fowr pawb/bawb/i_bawb/am_byth $", False),
 )
 
 
 def _farewell_only(clauses: list[str]) -> bool:
-    return any(_FAREWELL_ONLY[0].search(_stemmed(c)) or _FAREWELL_ONLY[-1].search(c + " ") for c in clauses) and all(
-        any(p.search(_stemmed(c)) or p.search(c + " ") for p in _FAREWELL_ONLY) for c in clauses
-    )
+    def goodbye(clause: str) -> bool:
+        return bool(_FAREWELL.search(_stemmed(clause)) or _FAREWELL_CY.search(clause + " "))
+
+    def beside(clause: str) -> bool:
+        return any(pattern.search(_stemmed(clause)) for pattern in _BESIDE_FAREWELL)
+
+    return any(goodbye(c) for c in clauses) and all(goodbye(c) or beside(c) for c in clauses)
 
 
 @lru_cache(maxsize=1)
