@@ -38,8 +38,8 @@ def build_application(rt: Runtime) -> Application:
     application.bot_data["runtime"] = rt
 
     application.bot_data[flood.BOT_DATA_KEY] = flood.FloodGuard()
-    application.add_handler(TypeHandler(Update, safety.screen), group=-3)  # safety first, before all else
-    application.add_handler(TypeHandler(Update, flood.guard), group=-2)
+    # before every other handler: safety first (every partner message, any context), then the flood guard
+    application.add_handler(TypeHandler(Update, safety.screen_then_guard), group=-2)
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", partner.start, filters=private))
     application.add_handler(CommandHandler("help", partner.help_command, filters=private))

@@ -1,6 +1,6 @@
 """Safety first, for every update that carries text: a message, an edit, a photo's
-caption, a command with its words, during a flood pause too.  Registered in the
-earliest group, before the flood guard and every other handler."""
+caption, a command with its words, during a flood pause too.  One handler in the
+earliest group screens, then guards against floods: one dispatch per update for both."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import front_door
 from bot.core.runtime import Runtime
-from bot.handlers import sender_of
+from bot.handlers import flood, sender_of
 
 
 async def screen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -30,3 +30,8 @@ async def screen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await asyncio.to_thread(front_door.answer_distress, rt, update.update_id, sender_of(update), text, found):
         rt.wake_outbox()
         raise ApplicationHandlerStop
+
+
+async def screen_then_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await screen(update, context)
+    await flood.guard(update, context)
