@@ -58,6 +58,9 @@ def build_application(rt: Runtime) -> Application:
     application.add_handler(CommandHandler("away", controls.away, filters=private))
     application.add_handler(CommandHandler("snooze", controls.snooze, filters=private))
     application.add_handler(CommandHandler("idea", flags.idea, filters=private))
+    application.add_handler(CommandHandler("team", partner.team, filters=private))
+    application.add_handler(CommandHandler("cancel", partner.cancel, filters=private))
+    application.add_handler(CommandHandler("stop", partner.stop, filters=private))
     # one handler per button format; each routes by the format's own parser (bot/core/callbacks.py)
     application.add_handler(CallbackQueryHandler(partner.tapped, pattern=callbacks.AnswerTap.matches))
     application.add_handler(CallbackQueryHandler(partner.consent, pattern=callbacks.Consent.matches))
@@ -67,8 +70,15 @@ def build_application(rt: Runtime) -> Application:
     application.add_handler(CallbackQueryHandler(flags.flag_tapped, pattern=callbacks.FlagAction.matches))
     application.add_handler(CallbackQueryHandler(flags.idea_tapped, pattern=callbacks.IdeaOutcome.matches))
     application.add_handler(CallbackQueryHandler(staff.invite_tapped, pattern=callbacks.InviteChoice.matches))
+    application.add_handler(CallbackQueryHandler(flags.team_tapped, pattern=callbacks.TeamAction.matches))
+    application.add_handler(CallbackQueryHandler(flags.prompt_tapped, pattern=callbacks.PromptChoice.matches))
+    application.add_handler(CallbackQueryHandler(partner.team_project_tapped, pattern=callbacks.TeamProject.matches))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, partner.typed))
     application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, partner.other))
+    # a command no handler above took, or a "/" at the start of a message
+    application.add_handler(
+        MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, partner.unknown_command)
+    )
     application.add_error_handler(on_error)
 
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"

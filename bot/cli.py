@@ -24,7 +24,7 @@ from bot.core.config import (
 from bot.delivery.log_redaction import redact_token_in_logs
 from bot.staff.reload import problem_lines, reload_from_signal, summary_lines
 from flows.lint import lint
-from flows.loader import FlowError, load_flows
+from flows.loader import FlowError, flow_warnings, load_flows
 from flows.model import Flow
 from flows.preview import preview
 from flows.schema import json_schema
@@ -463,6 +463,8 @@ def _flow_settings(args: argparse.Namespace) -> FlowSettings:
 def _flows_check(args: argparse.Namespace) -> int:
     flows = load_flows(args.paths or [_flow_settings(args).directory])
     print("\n".join(summary_lines(flows.values())))
+    for warning in (warning for flow in flows.values() for warning in flow_warnings(flow)):
+        print(f"warning: {warning}")
     return 0
 
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import flows
-from bot.core import callbacks
+from bot.core import callbacks, texts
 from bot.core.clock import ShiftedClock
 from bot.core.config import ProjectSettings, Schedule, Settings
 from bot.core.runtime import Runtime
@@ -111,7 +111,8 @@ async def _play(
 
 
 async def _close_the_loop(client: SandboxClient, runtime: Runtime, fid: int, pid: int, interactive: bool) -> None:
-    """The facilitator resolves the need with a note; the partner hears what was done."""
+    """The facilitator resolves the need with a note, sees it back and sends it; the partner
+    hears what was done."""
     alert = next(m for m in reversed(await client.bot_messages(fid)) if m.get("buttons"))
     resolve = next(b["text"] for row in alert["buttons"] for b in row if b["text"].startswith("Resolve"))
     await client.press_button(fid, alert["message_id"], label=resolve)
@@ -119,7 +120,9 @@ async def _close_the_loop(client: SandboxClient, runtime: Runtime, fid: int, pid
     # before the note: the partner may hear of it before the facilitator's "Done" arrives
     last_seen = max(m["message_id"] for m in await client.bot_messages(pid))
     await client.send_text(fid, FACILITATOR_NOTE)
-    await client.wait_for_bot_message(fid, after_message_id=asked["message_id"])
+    preview = await client.wait_for_bot_message(fid, after_message_id=asked["message_id"])
+    await client.press_button(fid, preview["message_id"], label=texts.PROMPT_SEND_BUTTON)
+    await client.wait_for_bot_message(fid, after_message_id=preview["message_id"])
     told = await client.wait_for_bot_message(pid, after_message_id=last_seen, timeout=15)
     await _drain(runtime)
     if interactive:

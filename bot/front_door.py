@@ -30,13 +30,12 @@ from bot.core.sender import Sender
 from bot.core.unit import once_per_update
 from bot.partners import conversation, safety
 from bot.partners import ideas as partner_ideas
-from bot.staff import flags as staff_flags
-from bot.staff import ideas as staff_ideas
+from bot.partners import team as partner_team
+from bot.staff import prompts as staff_prompts
 from flows.types import Input
-from storage import checkins, flags, people
+from storage import checkins, flags, people, projects
+from storage.people import PartnerRow
 
-#: the longest note a facilitator's message makes (resolve, won't fix, an idea's outcome)
-NOTE_MAX_CHARS = 1000
 #: a message that only says one of these withdraws from what the bot asked
 CANCEL_WORDS = ("cancel", "/cancel", "stop")
 
@@ -65,17 +64,49 @@ def receive(
     checkin_id: int | None = None,
     message_id: int | None = None,
 ) -> None:
-    """One input from a person: typed text, a tapped answer, or something else
-    (a sticker, a photo).  ``checkin_id`` and ``message_id`` come with taps."""
+    """One input from a person: typed text, a tapped answer, or something else (a
+    sticker, a photo).  ``checkin_id`` and ``message_id`` come with taps: the check-in
+    and the message whose button was tapped.  A typed message's own id comes as
+    ``message_id`` too, so its answer can be found again if they edit it."""
     person, checkin, prompted = checkins.partner_checkin_and_prompt(session, sender.telegram_user_id)
     if person is not None and prompted and inp.kind == "text" and _answer_prompt(session, rt, person.id, inp.text, now):
         return
-    conversation.continue_checkin(session, rt, sender, person, checkin, inp, checkin_id, message_id, now)
+    taken_by_checkin = (
+        person is not None
+        and person.consent_version is not None
+        and checkin is not None
+        and conversation.continue_checkin(session, rt, person, checkin, inp, checkin_id, message_id, now)
+    )
+    if taken_by_checkin:
+        return
+    _otherwise(session, rt, sender, person, inp, checkin_id, now)
 
 
-def receive_text(rt: Runtime, update_id: int, sender: Sender, text: str) -> None:
+def receive_text(rt: Runtime, update_id: int, sender: Sender, text: str, message_id: int | None = None) -> None:
     """A typed message, the most common thing anyone sends."""
-    receive(rt, update_id, sender, Input.typed(text))
+    receive(rt, update_id, sender, Input.typed(text), None, message_id)
+
+
+def _otherwise(
+    session: Session,
+    rt: Runtime,
+    sender: Sender,
+    person: PartnerRow | None,
+    inp: Input,
+    checkin_id: int | None,
+    now: datetime,
+) -> None:
+    """Nothing the bot asked, no check-in taking it: a partner's words go to their team."""
+    if person is None:
+        say(session, sender.chat_id, now, texts.NOT_JOINED)
+    elif projects.roles_of(session, person.id) <= set(safety.STAFF_ROLES) and projects.roles_of(session, person.id):
+        say(session, sender.chat_id, now, texts.STAFF_NOTHING_WAITING)
+    elif person.consent_version is None:
+        say(session, sender.chat_id, now, texts.NOT_JOINED)
+    elif inp.kind == "text" and inp.text.strip():
+        partner_team.send(session, rt, person, inp.text, now)
+    else:
+        say(session, sender.chat_id, now, texts.ALREADY_DONE if checkin_id is not None else texts.NO_CHECKIN_NOW)
 
 
 def _answer_prompt(session: Session, rt: Runtime, person_id: int, text: str, now: datetime) -> bool:
@@ -84,17 +115,49 @@ def _answer_prompt(session: Session, rt: Runtime, person_id: int, text: str, now
     person, prompt = people.get_person(session, person_id), flags.get_prompt(session, person_id)
     if person is None or prompt is None:
         return False
-    kind, subject_id = prompt.kind, prompt.subject_id
-    flags.clear_prompt(session, prompt)
-    note = text.strip()[:NOTE_MAX_CHARS]
     if text.strip().lower() in CANCEL_WORDS:
+        flags.clear_prompt(session, prompt)
         say(session, person.chat_id, now, texts.PROMPT_CANCELLED)
-    elif kind in ("resolved", "wont_fix"):
-        staff_flags.close(session, rt, person, subject_id, kind, note, now)
-    elif kind.startswith(staff_ideas.OUTCOME_PROMPT):
-        staff_ideas.record_outcome(
-            session, person, subject_id, kind.removeprefix(staff_ideas.OUTCOME_PROMPT), note, now
-        )
-    elif kind == partner_ideas.IDEA_PROMPT:
-        partner_ideas.submit(session, rt.settings, person, text, now)
+    elif staff_prompts.is_staff_kind(prompt.kind):  # shown back first: only Send passes it on
+        staff_prompts.take_draft(session, person, prompt, text, now)
+    elif prompt.kind == partner_team.CHOOSING_PROMPT:  # more words while they choose the team
+        flags.set_draft(session, prompt, f"{prompt.draft or ''}\n{text.strip()}".strip(), now)
+        say(session, person.chat_id, now, texts.TEAM_WHICH_PROJECT)
+    else:
+        kind = prompt.kind
+        flags.clear_prompt(session, prompt)
+        if kind == partner_ideas.IDEA_PROMPT:
+            partner_ideas.submit(session, rt.settings, person, text, now)
+        else:
+            partner_team.send(session, rt, person, text, now)
     return True
+
+
+def command_arrived(rt: Runtime, sender: Sender) -> None:
+    """A command is never the answer to what the bot asked a member of staff: it ends it, and says so."""
+    staff_prompts.end_by_command(rt, sender)
+
+
+@once_per_update
+def cancel(rt: Runtime, session: Session, now: datetime, sender: Sender) -> None:
+    """/cancel: whatever the bot was waiting for from this person ends; nothing is sent."""
+    person = people.person_by_telegram_id(session, sender.telegram_user_id)
+    prompt = flags.get_prompt(session, person.id) if person is not None else None  # type: ignore[arg-type]
+    if prompt is None:
+        say(session, sender.chat_id, now, texts.NOTHING_TO_CANCEL)
+        return
+    flags.clear_prompt(session, prompt)
+    say(session, sender.chat_id, now, texts.PROMPT_CANCELLED)
+
+
+@once_per_update
+def receive_edit(rt: Runtime, session: Session, now: datetime, sender: Sender, message_id: int, text: str) -> None:
+    """An edited message edits the answer it gave, never another question's.  In an open
+    check-in the answer is replaced and the partner told; once it has closed, they are told
+    it could not be changed, and a flag it was evidence for gets the correction."""
+    person = people.person_by_telegram_id(session, sender.telegram_user_id)
+    answer = checkins.answer_by_message(session, person.id, message_id) if person is not None else None  # type: ignore[arg-type]
+    if person is None or answer is None:
+        say(session, sender.chat_id, now, texts.EDIT_NOT_AN_ANSWER)
+        return
+    conversation.edit_answer(session, rt, person, answer, text.strip(), now)

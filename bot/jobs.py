@@ -13,9 +13,9 @@ from telegram.ext import ContextTypes
 
 from bot.core.runtime import Runtime
 from bot.delivery.outbox import OVERALL_RATE
-from bot.partners import ideas, reminders
+from bot.partners import conversation, ideas, reminders
 from bot.partners.conversation import begin_checkins
-from bot.staff import digest, flags
+from bot.staff import digest, flags, prompts
 from storage import checkins, outbox
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,8 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     queued = await asyncio.to_thread(reminders.keep_pace, rt, now, context.bot_data[SEEN_UNTIL])
     context.bot_data[SEEN_UNTIL] = now
     queued += await asyncio.to_thread(flags.escalate_overdue, rt)
+    queued += await asyncio.to_thread(prompts.expire, rt)
+    queued += await asyncio.to_thread(conversation.answer_what_came, rt)
     queued += await asyncio.to_thread(digest.send_due_digests, rt)
     queued += await asyncio.to_thread(ideas.send_monthly_summaries, rt)
     if queued:

@@ -11,10 +11,12 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.core import commands
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings, WebhookOptions
 from bot.core.flow_registry import FlowRegistry
@@ -111,6 +113,7 @@ async def start_bot(
     await application.initialize()
     runtime.outbox = Outbox(application.bot, runtime.db, runtime.clock, paid_broadcast=settings.telegram.paid_broadcast)
     await runtime.outbox.start()
+    await _partners_menu(application)
     await application.start()
     if webhook is not None:
         return await _serve_webhook(RunningBot(runtime, application), webhook)
@@ -121,6 +124,15 @@ async def start_bot(
         "bot @%s is running with %d flow(s) and %d project(s)", me, len(runtime.flows.current), len(settings.projects)
     )
     return RunningBot(runtime, application)
+
+
+async def _partners_menu(application: Application) -> None:
+    """Everyone's command menu shows the partners' commands (staff get theirs in their chat
+    when they join, bot/partners/onboarding.py).  A failure is logged, never fatal."""
+    try:
+        await application.bot.set_my_commands([BotCommand(name, text) for name, text in commands.PARTNER_COMMANDS])
+    except TelegramError as error:
+        log.warning("could not set the command menu (%s); the commands still work", type(error).__name__)
 
 
 async def _serve_webhook(running: RunningBot, options: WebhookOptions) -> RunningBot:

@@ -1,8 +1,11 @@
 """The check-in state machine: one partner action in, everything to do out.
 
 Pure and total: :func:`advance` never raises on anything a partner can send and
-never loses their place.  Unusable replies get a gentle re-ask that says what
-would work; ``help``, ``pause``, ``stop`` and ``skip`` work at every question.
+never loses their place.  Unusable replies get one gentle re-ask that says what
+would work, together with the question; ``help``, ``back``, ``pause``, ``stop``
+and ``skip`` work at every question.  Words typed at a button question that are
+not an answer are kept as a note with its answer.  A long message Telegram split
+into parts is joined again before it is read.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import copy
 import difflib
 import math
 import re
+import unicodedata
 from typing import Any
 
 from flows import texts
-from flows.model import BUTTON_KINDS, DONE_VALUE, END, SKIP_VALUE, Flow, Step
+from flows.model import BACK_VALUE, BUTTON_KINDS, DONE_VALUE, END, SKIP_VALUE, Flow, Step
 from flows.render import render, template_values
 from flows.types import (
     MESSAGE_MAX_CHARS,
@@ -35,10 +39,19 @@ MAX_BUTTONS_PER_ROW = 8
 TICK = "✓ "
 #: re-asks after which the partner is reminded they can skip or pause
 REASKS_BEFORE_REMINDER = 2
+#: Telegram splits a message over 4,096 characters into several; typed text at least
+#: this long (counted as Telegram counts, in UTF-16 code units) may be one part of
+#: such a message, so it is held until the next part or ``Input.flush()``
+SPLIT_AT = 4000
+#: kinds where typed words that are not an answer are kept as a note with the answer
+COMMENT_KINDS = ("choice", "yesno", "scale", "multi", "number")
 
 _SCALE_ANSWER = re.compile(r"^(-?\d+)(?:\s*(?:/|out of|of)\s*\d+)?$")
 _NUMBER_ANSWER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _LIST_SEPARATORS = re.compile(r",|;|&|\n|\band\b|\+")
+#: a reply of numbers only ("7", "9 out of 10", "1, 9"): a try at an answer, not a note
+_NUMBERS_ONLY = re.compile(r"[\d\s.,;:&+/£$€%-]*\d[\d\s.,;:&+/£$€%-]*")
+_NUMBER_WORDS = re.compile(r"\b(?:out of|of|to|and)\b")
 
 
 def start(flow: Flow, ctx: Context) -> Outcome:
@@ -52,9 +65,33 @@ def start(flow: Flow, ctx: Context) -> Outcome:
 
 def advance(flow: Flow, state: State, user_input: Input, ctx: Context) -> Outcome:
     """Take one partner action; ``state`` is not modified (the Outcome holds the new one)."""
-    turn = _Turn(flow, State.from_dict(copy.deepcopy(state.to_dict())), ctx)
+    turn = _Turn(flow, _copy(state), ctx)
     turn.handle(user_input)
     return turn.outcome
+
+
+def resume(flow: Flow, state: State, ctx: Context) -> Outcome:
+    """/resume: go on with a paused check-in, as typing *carry on* does.
+
+    A check-in under way just gets its question again (``event = "resume"`` too);
+    one that has ended says so.  ``state`` is not modified.
+    """
+    turn = _Turn(flow, _copy(state), ctx)
+    turn.resume()
+    return turn.outcome
+
+
+def current_question(flow: Flow, state: State, ctx: Context) -> Prompt | None:
+    """The question ``state`` is at (active or paused), as it would be asked now, with
+    its buttons and no note before it: e.g. for a reminder.  ``None`` when there is none."""
+    step = flow.step(state.step_id)
+    if state.status not in ("active", "paused") or step is None or step.kind == "info":
+        return None
+    return _Turn(flow, _copy(state), ctx).question(step)
+
+
+def _copy(state: State) -> State:
+    return State.from_dict(copy.deepcopy(state.to_dict()))
 
 
 class _Unusable(Exception):
@@ -67,11 +104,41 @@ class _Unusable(Exception):
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.casefold().split()).strip(".!,;:'\"“”‘’ ")
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split()).strip(".!,;:'\"“”‘’ ")
 
 
 def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _telegram_length(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _join(held: str, part: str) -> str:
+    """Join the parts of a split message: as they are where either side has a space or
+    line break at the join, else with a line break (Telegram drops the one it split at)."""
+    if not held or not part:
+        return held + part
+    if held[-1].isspace() or part[0].isspace():
+        return held + part
+    return held + "\n" + part
+
+
+def _fit(text: str) -> str:
+    """A message within Telegram's limit, cut at a word boundary (with "…") if it must be."""
+    if len(text) <= MESSAGE_MAX_CHARS:
+        return text
+    head = text[: MESSAGE_MAX_CHARS - 1]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    if space > MESSAGE_MAX_CHARS // 2:
+        head = head[:space]
+    return head.rstrip() + "…"
+
+
+def _numbers_only(text: str) -> bool:
+    return _NUMBERS_ONLY.fullmatch(_NUMBER_WORDS.sub(" ", _normalise(text))) is not None
 
 
 class _Turn:
@@ -88,8 +155,7 @@ class _Turn:
 
     def render(self, text: str | dict[str, str]) -> str:
         values = template_values(self.ctx, self.state.answers, (step.id for step in self.flow.steps))
-        rendered = render(self.flow.text(text, self.language), values)
-        return rendered if len(rendered) <= MESSAGE_MAX_CHARS else rendered[: MESSAGE_MAX_CHARS - 1] + "…"
+        return _fit(render(self.flow.text(text, self.language), values))
 
     def fixed(self, key: str, **values: object) -> str:
         return texts.text(self.language, key, **values)
@@ -100,11 +166,16 @@ class _Turn:
     def note(self, key: str, **values: object) -> None:
         self.outcome.prompts.append(Prompt(self.fixed(key, **values)))
 
-    def control_word(self, text: str) -> str | None:
+    def is_word(self, text: str, key: str) -> bool:
+        """Whether ``text`` is one of the words for ``key``, in the flow's language or the partner's own."""
         word = _normalise(text)
-        for control in ("help", "pause", "stop", "skip"):
-            spellings = texts.words(self.language, control)
-            if word in spellings or word.rstrip("?") in spellings:
+        languages = dict.fromkeys((self.language, self.ctx.language or self.language))
+        spellings = {spelling for language in languages for spelling in texts.words(language, key)}
+        return word in spellings or word.rstrip("?") in spellings
+
+    def control_word(self, text: str) -> str | None:
+        for control in ("help", "back", "pause", "stop", "skip"):
+            if self.is_word(text, control):
                 return control
         return None
 
@@ -118,7 +189,8 @@ class _Turn:
                 return self.render(option.label)
         return value
 
-    def question(self, step: Step) -> Prompt:
+    def question(self, step: Step, before: str = "") -> Prompt:
+        """The question ``step`` asks, after ``before`` (a note in the same message) if given."""
         text = self.render(step.text)
         if step.kind == "scale" and (step.min_label is not None or step.max_label is not None):
             values = step.scale_values()
@@ -129,9 +201,9 @@ class _Turn:
             text += "\n" + ", ".join(end for end in ends if end)
         elif step.kind == "multi":
             text += "\n" + self.fixed("tick_hint")
-        if len(text) > MESSAGE_MAX_CHARS:
-            text = text[: MESSAGE_MAX_CHARS - 1] + "…"
-        return Prompt(text, self.buttons(step), step.id)
+        if before:
+            text = f"{before}\n\n{text}"
+        return Prompt(_fit(text), self.buttons(step), step.id)
 
     def buttons(self, step: Step) -> tuple[tuple[Button, ...], ...]:
         rows: list[tuple[Button, ...]] = []
@@ -150,19 +222,20 @@ class _Turn:
             rows += [tuple(scale[i : i + per_row]) for i in range(0, len(scale), per_row)]
         if step.skippable:
             rows.append((Button(self.fixed("skip_button"), SKIP_VALUE),))
+        if self.state.history:
+            rows.append((Button(self.fixed("back_button"), BACK_VALUE),))
         return tuple(rows)
 
-    def ask(self, step: Step) -> None:
-        self.outcome.prompts.append(self.question(step))
+    def ask(self, step: Step, before: str = "") -> None:
+        self.outcome.prompts.append(self.question(step, before))
 
     def reask(self, step: Step, key: str, **values: object) -> None:
-        """Say kindly what would work, then ask the same question again."""
+        """Say kindly what would work and ask the same question again, in one message."""
         self.state.reasks += 1
         message = self.fixed(key, **values)
         if self.state.reasks >= REASKS_BEFORE_REMINDER:
             message += " " + self.fixed("still_stuck_skippable" if step.skippable else "still_stuck")
-        self.outcome.prompts.append(Prompt(message))
-        self.ask(step)
+        self.ask(step, message)
 
     def what_works(self, step: Step) -> _Unusable:
         if step.kind == "scale":
@@ -190,7 +263,11 @@ class _Turn:
         return self.flow.step_after(step)
 
     def go_to(self, step_id: str) -> None:
-        """Show info steps on the way, then ask the next question or end the flow."""
+        """Show info steps on the way, then ask the next question or end the flow.
+
+        The question being left (if any) goes onto the history, so Back can return to it.
+        """
+        leaving = self.flow.step(self.state.step_id)
         info_shown = 0
         while step_id != END:
             step = self.flow.step(step_id)
@@ -199,9 +276,12 @@ class _Turn:
                 self.finish("stopped")
                 return
             if step.kind != "info":
+                if leaving is not None and leaving.kind != "info":
+                    self.state.history.append(leaving.id)
                 self.state.step_id = step.id
                 self.state.selected = []
                 self.state.reasks = 0
+                self.state.comment = ""
                 self.ask(step)
                 return
             self.say(step.text)
@@ -210,6 +290,28 @@ class _Turn:
                 break  # a loop of info steps: end rather than repeat forever
             step_id = self.next_step(step)
         self.finish("finished")
+
+    def go_back(self, step: Step) -> None:
+        """Back to the previous question: its answer is withdrawn and it is asked again."""
+        self.outcome.event = "back"
+        if not self.state.history:
+            # answers but no history: a check-in begun before the bot kept one
+            self.ask(step, self.fixed("back_unavailable" if self.state.answers else "back_first"))
+            return
+        previous_id = self.state.history.pop()
+        previous = self.flow.step(previous_id)
+        if previous is None or previous.kind == "info":
+            self.note("lost_place")
+            self.finish("stopped")
+            return
+        self.state.answers.pop(previous_id, None)
+        if previous_id not in self.outcome.retracted:
+            self.outcome.retracted.append(previous_id)
+        self.state.step_id = previous_id
+        self.state.selected = []
+        self.state.reasks = 0
+        self.state.comment = ""
+        self.ask(previous)
 
     def finish(self, status: str) -> None:
         self.state.status = "finished" if status == "finished" else "stopped"
@@ -223,7 +325,7 @@ class _Turn:
                 self.note("outro")
 
     def record(self, step: Step, value: Any) -> None:
-        """Keep an answer (``None`` = skipped), raise any flags, and move on."""
+        """Keep an answer (``None`` = skipped) with any note typed at it, raise any flags, and move on."""
         question = self.render(step.text)
         self.state.answers[step.id] = value
         skipped = value is None
@@ -235,8 +337,11 @@ class _Turn:
                 display=self.fixed("skipped") if skipped else self.display(step, value),
                 anonymous=step.anonymous,
                 skipped=skipped,
+                comment=self.state.comment,
+                to_team=step.to_team and not skipped,
             )
         )
+        self.state.comment = ""
         if not skipped:
             for flag in step.flags:
                 if flag.condition is None or flag.condition.evaluate(self.state.answers):
@@ -254,9 +359,53 @@ class _Turn:
             return _number_text(value)
         return str(value)
 
+    # --- pausing and going on --------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Pause where we are: the question, answers, history and any note are all kept."""
+        self.outcome.event = "pause"
+        self.state.status = "paused"
+        self.note("pause")
+
+    def resume(self) -> None:
+        """Go on from where the check-in was paused (or, under way, just ask the question again)."""
+        if self.state.status not in ("active", "paused"):
+            self.note("finished_already")
+            return
+        step = self.flow.step(self.state.step_id)
+        if step is None:
+            self.note("lost_place")
+            self.finish("stopped")
+            return
+        self.state.status = "active"
+        self.outcome.event = "resume"
+        if step.kind == "info":
+            self.go_to(self.next_step(step))
+            return
+        if self.state.pending_text:
+            self.reply(step, Input.typed(self.take_pending()))
+            return
+        self.state.reasks = 0
+        self.ask(step, self.fixed("resume"))
+
+    def handle_paused(self, user_input: Input) -> None:
+        """While paused only *carry on* (or a tap on the paused question) is for this check-in."""
+        resumes = (user_input.kind == "text" and self.is_word(user_input.text, "resume")) or (
+            user_input.kind == "choice" and user_input.step_id == self.state.step_id
+        )
+        if resumes:
+            self.resume()
+        else:
+            self.outcome.event = "not_taken"
+
     # --- understanding replies ---------------------------------------------------------
 
     def handle(self, user_input: Input) -> None:
+        if user_input.kind == "flush" and not self.state.pending_text:
+            return  # nothing held: nothing to do
+        if self.state.status == "paused":
+            self.handle_paused(user_input)
+            return
         if self.state.status != "active":
             self.note("finished_already")
             return
@@ -268,11 +417,45 @@ class _Turn:
         if step.kind == "info":
             self.go_to(self.next_step(step))
             return
+        if user_input.kind == "text" and (self.state.pending_text or _telegram_length(user_input.text) >= SPLIT_AT):
+            joined = _join(self.state.pending_text, user_input.text)
+            if _telegram_length(user_input.text) >= SPLIT_AT:
+                self.state.pending_text = joined
+                self.outcome.event = "waiting"
+                return
+            self.state.pending_text = ""
+            self.reply(step, Input.typed(joined))
+        elif self.state.pending_text:
+            self.reply_after_pending(step, user_input)
+        else:
+            self.reply(step, user_input)
+
+    def take_pending(self) -> str:
+        held, self.state.pending_text = self.state.pending_text, ""
+        return held
+
+    def reply_after_pending(self, step: Step, user_input: Input) -> None:
+        """Held text first, as one reply; then a tap only if it is still for the question
+        being asked (its re-ask, asking for that very tap, is then not sent).  A Back,
+        sticker or flush after held text does nothing more: the partner sees where they are."""
+        said, answered = len(self.outcome.prompts), len(self.outcome.answers)
+        self.reply(step, Input.typed(self.take_pending()))
+        still_here = (
+            self.state.status == "active" and self.state.step_id == step.id and len(self.outcome.answers) == answered
+        )
+        if user_input.kind == "choice" and still_here and user_input.step_id == step.id:
+            del self.outcome.prompts[said:]
+            self.reply(step, user_input)
+
+    def reply(self, step: Step, user_input: Input) -> None:
+        """One reply to the question ``step`` asks."""
         try:
             if user_input.kind == "choice":
                 self.handle_tap(step, user_input)
             elif user_input.kind == "text":
                 self.handle_text(step, user_input.text)
+            elif user_input.kind == "back":
+                self.go_back(step)
             else:
                 raise self.what_works(step)
         except _Unusable as unusable:
@@ -280,11 +463,12 @@ class _Turn:
 
     def handle_tap(self, step: Step, user_input: Input) -> None:
         if user_input.step_id != step.id:
-            self.note("stale_button")
-            self.ask(step)
+            self.ask(step, self.fixed("stale_button"))
             return
         value = user_input.value
-        if value == SKIP_VALUE:
+        if value == BACK_VALUE:
+            self.go_back(step)
+        elif value == SKIP_VALUE:
             self.skip(step)
         elif step.kind == "multi" and value == DONE_VALUE:
             self.finish_multi(step)
@@ -299,18 +483,37 @@ class _Turn:
         control = self.control_word(text)
         if control == "help":
             self.outcome.event = "help"
-            self.note("help")
-            self.ask(step)
-        elif control in ("pause", "stop"):
-            self.outcome.event = "pause" if control == "pause" else "stop"
-            self.note(control)
+            self.ask(step, self.fixed("help"))
+        elif control == "back":
+            self.go_back(step)
+        elif control == "pause":
+            self.pause()
+        elif control == "stop":
+            self.outcome.event = "stop"
+            self.note("stop")
             self.finish("stopped")
         elif control == "skip":
             self.skip(step)
         elif step.kind == "multi" and _normalise(text) in texts.words(self.language, "done"):
             self.finish_multi(step)
         else:
-            self.record(step, self.understand(step, text))
+            self.record(step, self.understand_or_keep(step, text))
+
+    def understand_or_keep(self, step: Step, text: str) -> Any:
+        """The answer in ``text``; at a button or number question, words that are not an
+        answer (and not just numbers, a try at one) are kept as a note with the answer."""
+        try:
+            return self.understand(step, text)
+        except _Unusable:
+            if step.kind not in COMMENT_KINDS or not text.strip() or _numbers_only(text):
+                raise
+        note = text.strip()
+        self.state.comment = f"{self.state.comment}\n{note}" if self.state.comment else note
+        if step.kind == "number":
+            raise _Unusable("comment_kept_number", range=self.number_range(step))
+        if step.kind in ("multi", "yesno"):
+            raise _Unusable(f"comment_kept_{step.kind}")
+        raise _Unusable("comment_kept_buttons")
 
     def skip(self, step: Step) -> None:
         if not step.skippable:
@@ -337,9 +540,7 @@ class _Turn:
             answer = text.strip()
             if not answer:
                 raise _Unusable("works_text_empty")
-            if len(answer) > step.max_length:
-                raise _Unusable("works_text_long", max_length=step.max_length, length=len(answer))
-            return answer
+            return answer  # kept whole, however long: max_length is no longer applied
         if step.kind == "number":
             cleaned = re.sub(r"[\s£$€]", "", text)
             if not _NUMBER_ANSWER.match(cleaned):

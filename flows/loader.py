@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from flows import render
 from flows.expr import KEYWORDS, ExprError, ListLiteral, Literal, Name, parse
 from flows.model import (
-    BUTTON_KINDS,
+    BACK_VALUE,
     DEFAULT_TEXT_MAX_LENGTH,
     DONE_VALUE,
     END,
@@ -136,6 +136,41 @@ def load_flows(paths: Iterable[Path]) -> dict[str, Flow]:
     if problems:
         raise FlowError(problems)
     return flows
+
+
+#: English words of a question that asks what a partner needs or wants the team to know
+_OPEN_QUESTION = re.compile(
+    r"\bneed(?:s|ed)?\b|\banything else\b|\b(?:like|want|wish)\s+(?:us|the team|someone)\s+to\s+(?:know|hear)\b",
+    re.IGNORECASE,
+)
+
+
+def flow_warnings(flow: Flow) -> list[Problem]:
+    """Things worth a second look that do not stop a flow loading (``checkin flows
+    check`` prints them and still succeeds).
+
+    A text step whose English question asks what the partner needs or would like
+    us to know, with neither ``to_team = true`` nor a flag rule: nobody on the
+    team would be sure to read the answer.
+    """
+    warnings: list[Problem] = []
+    english = [language for language in flow.languages if language.startswith("en")]
+    checker = _FileChecker(flow.source, flow.file)
+    for index, step in enumerate(flow.steps):
+        if step.kind != "text" or step.to_team or step.flags:
+            continue
+        if any(_OPEN_QUESTION.search(flow.text(step.text, language)) for language in english):
+            warnings.append(
+                Problem(
+                    flow.file,
+                    checker.locate(["steps", index, "text"]),
+                    f"steps.{step.id}",
+                    "this question asks what the partner needs or wants us to know, "
+                    "but nothing makes sure the team sees the answer",
+                    "add to_team = true, or a flag rule",
+                )
+            )
+    return warnings
 
 
 def _flow_files(paths: Iterable[Path], problems: list[Problem]) -> list[Path]:
@@ -394,6 +429,8 @@ class _FileChecker:
                         at + ["options", number, "value"],
                         "option values can't start with '__' (kept for Skip and Done)",
                     )
+                elif option.value == BACK_VALUE:
+                    self.add(at + ["options", number, "value"], f"the option value {BACK_VALUE!r} is kept for Back")
                 self.check_text(at + ["options", number, "label"], option.label)
         elif spec.options is not None:
             self.add(at + ["options"], "options only apply to choice and multi steps")
@@ -426,6 +463,12 @@ class _FileChecker:
                 self.add(at + ["max_length"], f"max_length must be from 1 to {MESSAGE_MAX_CHARS}")
         elif spec.max_length is not None:
             self.add(at + ["max_length"], "max_length only applies to text steps")
+        if kind != "text" and "to_team" in self.raw_step(at):
+            self.add(
+                at + ["to_team"],
+                "to_team only applies to text steps",
+                "to tell the team about a button answer, give the step a flag rule",
+            )
         if kind == "info":
             for key in ("skippable", "anonymous", "flag"):
                 if key in self.raw_step(at):
@@ -455,8 +498,9 @@ class _FileChecker:
         return self.raw["steps"][at[1]]
 
     def check_buttons(self, at: PathParts, spec: StepSpec) -> None:
-        """Telegram's callback data is small: ``<step id>:<value>`` must fit."""
-        if spec.kind not in BUTTON_KINDS and not spec.skippable:
+        """Telegram's callback data is small: ``<step id>:<value>`` must fit (every
+        question may have a Back button)."""
+        if spec.kind == "info":
             return
         values: list[tuple[PathParts, str]] = []
         if spec.kind in ("choice", "multi"):
@@ -469,6 +513,8 @@ class _FileChecker:
             values.append((at + ["id"], DONE_VALUE))
         if spec.skippable:
             values.append((at + ["id"], SKIP_VALUE))
+        if not values:  # Back's value is the shortest, so it only needs checking on its own
+            values.append((at + ["id"], BACK_VALUE))
         for parts, value in values:
             payload = f"{spec.id}:{value}"
             size = len(payload.encode("utf-8"))
@@ -661,6 +707,7 @@ class _FileChecker:
             max_length=spec.max_length or DEFAULT_TEXT_MAX_LENGTH,
             skippable=spec.skippable,
             anonymous=spec.anonymous,
+            to_team=spec.to_team,
             profile=spec.profile,
             rules=tuple(Rule(parse(rule.if_) if rule.if_ else None, rule.goto) for rule in spec.next or []),
             flags=tuple(

@@ -22,7 +22,10 @@ BUTTON_KINDS = ("choice", "multi", "scale", "yesno")
 END = "end"
 SKIP_VALUE = "__skip__"
 DONE_VALUE = "__done__"
+#: the Back button's value: one byte, so ``"<step id>:<"`` fits wherever any button fits
+BACK_VALUE = "<"
 DEFAULT_SCALE = (1, 5)
+#: ``max_length`` is still accepted in flow files, but the engine keeps text answers whole
 DEFAULT_TEXT_MAX_LENGTH = 1000
 
 
@@ -86,6 +89,7 @@ class StepSpec(_Spec):
     max_length: int | None = None
     skippable: bool = False
     anonymous: bool = False
+    to_team: bool = False
     profile: str | None = None
     next: Annotated[list[RuleSpec] | None, BeforeValidator(_as_list)] = None
     flag: Annotated[list[FlagSpec] | None, BeforeValidator(_as_list)] = None
@@ -147,6 +151,8 @@ class Step:
     max_length: int = DEFAULT_TEXT_MAX_LENGTH
     skippable: bool = False
     anonymous: bool = False
+    #: text steps only: the answer (when not skipped) must reach the project's team
+    to_team: bool = False
     #: a partner setting this answer also updates (see flows.profile)
     profile: str | None = None
     rules: tuple[Rule, ...] = ()

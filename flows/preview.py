@@ -2,7 +2,8 @@
 
 Buttons are shown as numbered choices; typing works exactly as on Telegram
 (the same engine runs), and the flags that would open are shown as notes, so a
-coordinator can walk every branch before partners see it.
+coordinator can walk every branch before partners see it.  Type ``back`` to go
+back a question, ``pause`` then ``carry on`` to try pausing.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flows.engine import advance, start
-from flows.model import DONE_VALUE, SKIP_VALUE, Flow
+from flows.model import BACK_VALUE, DONE_VALUE, SKIP_VALUE, Flow
 from flows.types import Context, Input, Outcome, Prompt
 
 OTHER_INPUT = "/sticker"
+#: buttons shown with the word that does the same, not a number
+WORD_BUTTONS = {SKIP_VALUE: "skip", DONE_VALUE: "done", BACK_VALUE: "back"}
 
 
 def preview(
@@ -46,9 +49,7 @@ def _as_input(line: str, current: Prompt | None, flow: Flow) -> Input:
         return Input.other()
     step = flow.step(current.step_id) if current else None
     buttons = (
-        [button for row in current.buttons for button in row if button.value not in (SKIP_VALUE, DONE_VALUE)]
-        if current
-        else []
+        [button for row in current.buttons for button in row if button.value not in WORD_BUTTONS] if current else []
     )
     if step is not None and step.kind == "multi" and line.strip().isdigit() and 1 <= int(line) <= len(buttons):
         return Input.tapped(step.id, buttons[int(line) - 1].value)
@@ -57,11 +58,20 @@ def _as_input(line: str, current: Prompt | None, flow: Flow) -> Input:
 
 def _show(outcome: Outcome, write: Callable[[str], None]) -> None:
     for record in outcome.answers:
-        write(f"  (kept {record.step_id} = {record.display}{', anonymous' if record.anonymous else ''})")
+        extras = "".join(
+            (
+                ", anonymous" if record.anonymous else "",
+                ", for the team" if record.to_team else "",
+                f", note: {record.comment}" if record.comment else "",
+            )
+        )
+        write(f"  (kept {record.step_id} = {record.display}{extras})")
     for flag in outcome.flags:
         write(f"  (would open a {flag.severity} {flag.need} flag: {flag.note})")
     for prompt in [*outcome.prompts, *([outcome.edit] if outcome.edit else [])]:
         write(_format(prompt))
+    for step_id in outcome.retracted:
+        write(f"  (withdrawn: the answer to {step_id})")
     if outcome.event:
         write(f"  (event: {outcome.event})")
     if outcome.finished:
@@ -74,9 +84,8 @@ def _format(prompt: Prompt) -> str:
     for row in prompt.buttons:
         cells = []
         for button in row:
-            if button.value in (SKIP_VALUE, DONE_VALUE):
-                word = "skip" if button.value == SKIP_VALUE else "done"
-                cells.append(f"[{word}] {button.label}")
+            if button.value in WORD_BUTTONS:
+                cells.append(f"[{WORD_BUTTONS[button.value]}] {button.label}")
                 continue
             number += 1
             cells.append(f"[{number}] {button.label}")

@@ -21,6 +21,8 @@ def json_schema() -> dict[str, Any]:
     definitions = schema.get("$defs", {})
     step = definitions["StepSpec"]["properties"]
     step["kind"]["enum"] = list(KINDS)
+    step["to_team"]["description"] = "Text steps only: the answer (unless skipped) must reach the project's team."
+    step["max_length"]["description"] = "Accepted for older files; text answers are always kept whole."
     # TOML lets a coordinator write one rule or flag without the list around it
     rule, flag = {"$ref": "#/$defs/RuleSpec"}, {"$ref": "#/$defs/FlagSpec"}
     step["next"] = {"anyOf": [{"type": "string"}, rule, {"type": "array", "items": rule}], "title": "Next"}

@@ -20,15 +20,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "outro": "Thank you. That's everything for now.",
         "tick_hint": "Tick as many as you like, then tap Done.",
         "scale_hint": "{min} = {min_label}, {max} = {max_label}",
+        "back_button": "← Back",
         "help": (
             "You can answer by tapping a button or by typing. "
-            "Type skip to leave a question out (where that's possible), "
-            "pause to stop for now, or help to see this again. There are no wrong answers."
+            "Type back to go to the question before, or skip to leave a question out (where that's possible). "
+            "Type pause to take a break, or help to see this again. There are no wrong answers."
         ),
         "pause": (
-            "Of course. I've paused here, and everything you've told me so far is kept safe. Take care of yourself."
+            "Of course. I've paused this check-in here and kept your answers. "
+            "When you'd like to go on, type carry on or send /resume."
         ),
-        "stop": "No problem, I've stopped this check-in. Thank you for what you shared.",
+        "resume": "Welcome back. Here's where we were:",
+        "stop": "No problem, I've stopped this check-in. The answers you gave are kept. Thank you for what you shared.",
+        "back_first": "This is the first question, so there's nothing to go back to.",
+        "back_unavailable": "Sorry, I can't go back to an earlier question in this check-in. Here's where we are:",
         "cannot_skip": "This one can't be skipped, sorry. Take your time.",
         "stale_button": (
             "That button was for an earlier question, so I've left that answer as it was. Here's where we are now:"
@@ -51,23 +56,37 @@ TEXTS: dict[str, dict[str, str]] = {
         "works_number_max": " up to {max}",
         "works_text": "I can only keep typed words for this one. Could you type your answer?",
         "works_text_empty": "I didn't get any words there. Could you type your answer?",
-        "works_text_long": (
-            "Thank you for writing so much. I can keep up to {max_length} characters here, "
-            "and this was {length}. Could you send a shorter version, or the most important part?"
+        "comment_kept_buttons": (
+            "Thank you, I've kept that as a note with your answer. Could you also tap one of the buttons?"
+        ),
+        "comment_kept_yesno": "Thank you, I've kept that as a note with your answer. Could you also tap Yes or No?",
+        "comment_kept_multi": (
+            "Thank you, I've kept that as a note with your answer. "
+            "Could you also tick the ones that fit, then tap Done?"
+        ),
+        "comment_kept_number": (
+            "Thank you, I've kept that as a note with your answer. Could you also type a number{range}?"
         ),
     },
 }
 
-#: Words a partner can type at any question.  English always works too.
+#: Words a partner can type at any question (``resume``: while a check-in is paused).
+#: English always works too.
 WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "help": ("help", "?", "help me", "what do i do"),
+        "back": ("back", "go back", "previous", "previous question"),
+        "resume": ("carry on", "continue", "resume", "go on"),
         "pause": ("pause", "not now", "later"),
         "stop": ("stop", "cancel", "quit", "end"),
         "skip": ("skip", "pass", "skip this", "skip it"),
         "done": ("done", "finished", "that's all", "thats all"),
         "yes": ("yes", "y", "yeah", "yep", "yup", "yes please", "sure", "ok", "okay", "aye", "ya", "yea"),
         "no": ("no", "n", "nope", "nah", "no thanks", "not really", "no thank you"),
+    },
+    "cy": {
+        "back": ("yn ôl", "nôl", "yn ol", "nol"),
+        "resume": ("ymlaen", "parhau", "mynd ymlaen"),
     },
 }
 

@@ -8,7 +8,7 @@ every value is plain data so that ``State`` can live in a database column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 #: Telegram allows 64 bytes of callback data.  The bot spends at most
@@ -52,10 +52,13 @@ class Input:
 
     kind ``text``: they typed ``text``.  kind ``choice``: they tapped the button
     with ``value`` that belonged to step ``step_id``.  kind ``other``: a sticker,
-    photo, voice note or anything else that is not an answer.
+    photo, voice note or anything else that is not an answer.  kind ``back``: go
+    to the previous question (as typing *back* or tapping the Back button does).
+    kind ``flush``: no more parts of a long message came, so take the text held
+    so far (``State.pending_text``) as one reply.
     """
 
-    kind: Literal["text", "choice", "other"]
+    kind: Literal["text", "choice", "other", "back", "flush"]
     text: str = ""
     value: str = ""
     step_id: str | None = None
@@ -71,6 +74,14 @@ class Input:
     @classmethod
     def other(cls) -> Input:
         return cls(kind="other")
+
+    @classmethod
+    def back(cls) -> Input:
+        return cls(kind="back")
+
+    @classmethod
+    def flush(cls) -> Input:
+        return cls(kind="flush")
 
 
 @dataclass(frozen=True)
@@ -97,8 +108,15 @@ class State:
     selected: list[str] = field(default_factory=list)
     #: how many times the current step has been re-asked after an unusable reply
     reasks: int = 0
-    #: ``active`` until the flow ends; ``finished`` or ``stopped`` afterwards
-    status: Literal["active", "finished", "stopped"] = "active"
+    #: ``active`` while questions are asked; ``paused`` (resumable: ``step_id``, answers
+    #: and history kept) after *pause*; ``finished`` or ``stopped`` once it has ended
+    status: Literal["active", "paused", "finished", "stopped"] = "active"
+    #: ids of the questions asked before the current one in this check-in, oldest first
+    history: list[str] = field(default_factory=list)
+    #: text typed at the current button question that was not an answer, kept for its answer
+    comment: str = ""
+    #: parts of a long message Telegram split, waiting to be joined
+    pending_text: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict to store, its containers copied (``dataclasses.asdict`` deep-copies
@@ -109,11 +127,20 @@ class State:
             "selected": list(self.selected),
             "reasks": self.reasks,
             "status": self.status,
+            "history": list(self.history),
+            "comment": self.comment,
+            "pending_text": self.pending_text,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> State:
-        return cls(**data)
+        """The state stored by ``to_dict``, by this or an earlier version: keys added
+        since (``history``, ``comment``, ``pending_text``) get their defaults, and
+        keys this version does not know are left out."""
+        known = {item.name for item in fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        values.setdefault("step_id", None)
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -126,6 +153,10 @@ class AnswerRecord:
     display: str  # the answer in words, for digests and /mydata
     anonymous: bool = False
     skipped: bool = False
+    #: what the partner typed at a button question besides their answer ("" if nothing)
+    comment: str = ""
+    #: the step has ``to_team = true`` and was answered: the project's team must see this answer
+    to_team: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,9 +173,21 @@ class FlagRequest:
 class Outcome:
     """Everything one engine call decided.
 
-    ``edit`` replaces the last prompt in place (multiple-choice ticks);
-    ``event`` tells the bot about the partner's control words: ``pause`` and
-    ``stop`` end the check-in (the bot handles scheduling), ``help`` re-asks.
+    ``edit`` replaces the last prompt in place (multiple-choice ticks).
+    ``retracted`` lists steps whose earlier answer in this check-in is withdrawn
+    (the partner went back to them): delete those stored answers.  ``event``
+    tells the bot what the partner's input meant besides any answer:
+
+    - ``help``: they asked for help (the help text comes with the question);
+    - ``pause``: the check-in is paused (``state.status == "paused"``), to go on
+      when they type *carry on* or send /resume (:func:`flows.engine.resume`);
+    - ``stop``: the check-in has ended for good (``state.status == "stopped"``);
+    - ``resume``: a paused check-in goes on (the question comes again);
+    - ``back``: they went back a question (see ``retracted``);
+    - ``waiting``: the input was held, a part of a long message: no prompts; send
+      ``Input.flush()`` if no further part arrives within a few seconds;
+    - ``not_taken``: the check-in is paused and this input was not for it: route it
+      elsewhere.  The state is unchanged and there are no prompts.
     """
 
     state: State
@@ -152,8 +195,10 @@ class Outcome:
     answers: list[AnswerRecord] = field(default_factory=list)
     flags: list[FlagRequest] = field(default_factory=list)
     edit: Prompt | None = None
-    event: Literal["pause", "stop", "help"] | None = None
+    event: Literal["help", "pause", "stop", "resume", "back", "waiting", "not_taken"] | None = None
+    retracted: list[str] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
-        return self.state.status != "active"
+        """The check-in has ended (finished or stopped); a paused one has not."""
+        return self.state.status in ("finished", "stopped")

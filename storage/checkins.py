@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -349,6 +349,8 @@ def add_answer(
     display: str = "",
     skipped: bool = False,
     anonymous: bool = False,
+    comment: str = "",
+    message_id: int | None = None,
 ) -> dict[str, Any]:
     """Queue an answer in the unit of work, written at its commit (storage/queued.py):
     nothing reads a check-in's own answers back while it runs.  Returns the row;
@@ -366,8 +368,22 @@ def add_answer(
         "skipped": skipped,
         "anonymous": anonymous,
         "answered_at": answered_at,
+        "comment": comment,
+        "message_id": message_id,
     }
     return queue_insert(session, _ANSWERS, row)
+
+
+def retract_answers(session: Session, checkin_id: int, step_ids: list[str]) -> None:
+    """The partner went back: what they answered to these questions in this check-in is withdrawn
+    (anonymous answers, linked to no check-in, cannot be found again and stay)."""
+    session.execute(delete(Answer).where(col(Answer.checkin_id) == checkin_id, col(Answer.step_id).in_(step_ids)))
+
+
+def answer_by_message(session: Session, person_id: int, message_id: int) -> Answer | None:
+    """The answer a partner's typed message gave, to edit it when they edit the message."""
+    query = select(Answer).where(Answer.person_id == person_id, Answer.message_id == message_id)
+    return session.exec(query.order_by(col(Answer.id).desc())).first()
 
 
 def answer_id(session: Session, answer: dict[str, Any]) -> int:
@@ -390,3 +406,21 @@ def flow_source(session: Session, flow_id: str, version: str) -> str | None:
     return session.exec(
         select(FlowVersion.source).where(FlowVersion.flow_id == flow_id, FlowVersion.version == version)
     ).first()
+
+
+def replace_answer(session: Session, answer: Answer, text: str, now: datetime) -> None:
+    """The partner edited a typed answer while its check-in was open."""
+    answer.value, answer.display, answer.answered_at = text, text, now
+    session.add(answer)
+
+
+def wait_for_more(session: Session, checkin_id: int, until: datetime | None) -> None:
+    """A long message's first parts are held in the check-in's state until ``until``
+    (None: nothing is waiting any more)."""
+    session.execute(update(Checkin).where(col(Checkin.id) == checkin_id).values(waiting_until=until))
+
+
+def done_waiting(session: Session, now: datetime) -> list[Checkin]:
+    """Active check-ins whose long message got no next part in time: what came is the answer."""
+    query = select(Checkin).where(Checkin.status == ACTIVE, col(Checkin.waiting_until) < now)
+    return list(session.exec(query).all())

@@ -198,14 +198,32 @@ def follow_ups_due(session: Session, person_ids: Iterable[int]) -> dict[int, lis
 # -- what a staff member (or a partner sending /idea) is asked and the bot waits on --
 
 
-def set_prompt(session: Session, person_id: int, kind: str, subject_id: int, now: datetime) -> None:
-    """Remember what this person's next plain message is for (one at a time)."""
+def set_prompt(session: Session, person_id: int, kind: str, subject_id: int, now: datetime) -> StaffPrompt | None:
+    """Remember what this person's next plain message is for (one at a time).  Returns the
+    prompt it replaced, if any (the caller tells them the earlier one was dropped)."""
     prompt = get_prompt(session, person_id)
+    replaced = None
     if prompt is None:
         session.add(StaffPrompt(person_id=person_id, kind=kind, subject_id=subject_id, asked_at=now))
     else:
-        prompt.kind, prompt.subject_id, prompt.asked_at = kind, subject_id, now
+        if (prompt.kind, prompt.subject_id) != (kind, subject_id):
+            replaced = StaffPrompt(person_id=person_id, kind=prompt.kind, subject_id=prompt.subject_id)
+        prompt.kind, prompt.subject_id, prompt.asked_at, prompt.draft = kind, subject_id, now, None
     session.flush()
+    return replaced
+
+
+def set_draft(session: Session, prompt: StaffPrompt, draft: str | None, now: datetime) -> None:
+    """What they wrote, waiting for Send (None: asked again, after Edit); the 30 minutes start again."""
+    prompt.draft, prompt.asked_at = draft, now
+    session.add(prompt)
+    session.flush()
+
+
+def prompts_asked_before(session: Session, cutoff: datetime, kinds: Sequence[str]) -> list[StaffPrompt]:
+    """Prompts of these kinds nobody answered since ``cutoff`` (they expire)."""
+    query = select(StaffPrompt).where(col(StaffPrompt.asked_at) < cutoff)
+    return [prompt for prompt in session.exec(query).all() if prompt.kind.split(":")[0] in kinds]
 
 
 def get_prompt(session: Session, person_id: int) -> StaffPrompt | None:
@@ -215,3 +233,35 @@ def get_prompt(session: Session, person_id: int) -> StaffPrompt | None:
 def clear_prompt(session: Session, prompt: StaffPrompt) -> None:
     session.delete(prompt)
     session.flush()
+
+
+CORRECTION_FLOW = "correction"
+
+
+def add_correction(session: Session, answer: Answer, person: Person, text: str, now: datetime) -> bool:
+    """A partner changed an answer after its check-in closed: each flag it was evidence for
+    gets the corrected words as new evidence, and is alerted again.  True if there was one."""
+    flag_ids = session.exec(select(FlagEvidence.flag_id).where(FlagEvidence.answer_id == answer.id)).all()
+    if not flag_ids or not text:
+        return False
+    correction = Answer(
+        person_id=person.id,
+        project_id=answer.project_id,
+        flow_id=CORRECTION_FLOW,
+        flow_version="1",
+        step_id=answer.step_id,
+        question=f"Corrected answer to: {answer.question}",
+        value=text,
+        display=text,
+        answered_at=now,
+    )
+    session.add(correction)
+    session.flush()
+    for flag_id in flag_ids:
+        flag = session.get(Flag, flag_id)
+        if flag is None:
+            continue
+        session.add(FlagEvidence(flag_id=flag_id, answer_id=correction.id))  # type: ignore[arg-type]
+        session.add(FlagEvent(flag_id=flag_id, action="corrected", actor_person_id=person.id, note=text, at=now))
+        flag.alerted_at, flag.updated_at = None, now
+    return True

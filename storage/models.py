@@ -159,6 +159,8 @@ class Checkin(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: when the one reminder went; NULL = not yet
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: a long message Telegram split is being joined: if no next part comes by then, what came is the answer
+    waiting_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     state: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
@@ -179,6 +181,10 @@ class Answer(SQLModel, table=True):
     skipped: bool = False
     anonymous: bool = False
     answered_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    #: what the partner typed at a button question before answering it, kept with the answer
+    comment: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    #: the partner's Telegram message that gave a typed answer, so an edit of it edits this answer
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Flag(SQLModel, table=True):
@@ -239,6 +245,25 @@ class StaffPrompt(SQLModel, table=True):
     kind: str = Field(max_length=32)  # resolve | wont_fix | idea_outcome | ...
     subject_id: int  # the flag or idea it is about
     asked_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    #: what they wrote, shown back to them before anything reaches a partner (Send / Edit / Cancel)
+    draft: str | None = Field(default=None, sa_type=Text)
+
+
+class TeamMessage(SQLModel, table=True):
+    """One message in the thread between a partner and their project's team, in order:
+    a partner's message to the team, or a facilitator's reply (sent after a preview)."""
+
+    __table_args__ = (Index("ix_teammessage_partner_project", "partner_id", "project_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: str = Field(foreign_key="project.id")
+    partner_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    #: the facilitator who wrote a reply; None for the partner's own message
+    author_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    text: str = Field(sa_type=Text)
+    sent_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledged_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
 
 
 class Idea(SQLModel, table=True):

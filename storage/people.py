@@ -20,6 +20,7 @@ from storage.models import (
     Membership,
     OutboxMessage,
     Person,
+    TeamMessage,
 )
 from storage.queued import show_written
 
@@ -138,6 +139,7 @@ class PersonalData:
     flags: list[Flag]
     flag_events: list[FlagEvent]
     ideas: list[Idea]
+    team_messages: list[TeamMessage]
 
 
 def personal_data(session: Session, person_id: int) -> PersonalData:
@@ -155,6 +157,9 @@ def personal_data(session: Session, person_id: int) -> PersonalData:
             session.exec(select(FlagEvent).where(col(FlagEvent.flag_id).in_(flag_ids)).order_by(col(FlagEvent.id)))
         ),
         ideas=list(session.exec(select(Idea).where(Idea.person_id == person_id).order_by(col(Idea.id)))),
+        team_messages=list(
+            session.exec(select(TeamMessage).where(TeamMessage.partner_id == person_id).order_by(col(TeamMessage.id)))
+        ),
     )
 
 

@@ -49,3 +49,8 @@ def people_with_role(session: Session, project_id: str, role: str) -> list[Perso
         .order_by(col(Person.id))
     )
     return list(session.exec(query))
+
+
+def roles_of(session: Session, person_id: int) -> set[str]:
+    """The roles a person has in any project (not counting ones they left)."""
+    return {m.role for m in memberships_of(session, person_id) if m.status != "left"}

@@ -244,3 +244,70 @@ class InviteChoice(Button):
         if fields is None or fields[0] not in cls.ROLES or not fields[1].isdigit():
             return None
         return cls(cls.ROLES[fields[0]], int(fields[1]))
+
+
+PromptAction = Literal["send", "edit", "cancel"]
+
+
+@dataclass(frozen=True)
+class PromptChoice(Button):
+    """A staff member's answer to the preview of what will reach a partner:
+    ``prompt:<send|edit|cancel>:<kind>:<subject id>`` (kind: the prompt's short code)."""
+
+    action: PromptAction
+    kind: str
+    subject_id: int
+
+    PREFIX: ClassVar[str] = "prompt:"
+    ACTIONS: ClassVar[tuple[PromptAction, ...]] = ("send", "edit", "cancel")
+
+    def data(self) -> str:
+        return _checked(f"{self.PREFIX}{self.action}:{self.kind}:{self.subject_id}")
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX,), 3)
+        if fields is None or not fields[2].isdigit() or not fields[1].isalpha():
+            return None
+        action = next((a for a in cls.ACTIONS if a == fields[0]), None)
+        return cls(action, fields[1], int(fields[2])) if action is not None else None
+
+
+TeamActionName = Literal["reply", "ack"]
+
+
+@dataclass(frozen=True)
+class TeamAction(Button):
+    """A facilitator's button on a partner's message to the team: ``team:<reply|ack>:<message id>``."""
+
+    action: TeamActionName
+    message_id: int
+
+    PREFIX: ClassVar[str] = "team:"
+    ACTIONS: ClassVar[tuple[TeamActionName, ...]] = ("reply", "ack")
+
+    def data(self) -> str:
+        return _checked(f"{self.PREFIX}{self.action}:{self.message_id}")
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        found = _choice_and_id(data, cls.PREFIX, (), cls.ACTIONS, {})
+        return cls(*found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class TeamProject(Button):
+    """A partner in several projects choosing whose team their message is for:
+    ``teamto:<the project's place in the config>``."""
+
+    project_index: int
+
+    PREFIX: ClassVar[str] = "teamto:"
+
+    def data(self) -> str:
+        return _checked(f"{self.PREFIX}{self.project_index}")
+
+    @classmethod
+    def parse(cls, data: str) -> Self | None:
+        fields = _fields(data, (cls.PREFIX,), 1)
+        return cls(int(fields[0])) if fields is not None and fields[0].isdigit() else None

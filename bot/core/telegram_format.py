@@ -8,6 +8,7 @@ from html import escape, unescape
 from typing import Any
 
 from bot.core import callbacks
+from flows.model import BACK_VALUE
 from flows.types import MESSAGE_MAX_CHARS, Prompt
 
 _TAG = re.compile(r"<[^>]*>")
@@ -43,8 +44,9 @@ def prompt_payload(prompt: Prompt, checkin_id: int, plain_text: bool = False) ->
 
 
 def typeable_options(prompt: Prompt) -> str:
-    """Numbered options, or for a scale the numbers to type."""
-    flat = [button for row in prompt.buttons for button in row]
+    """Numbered options, or for a scale the numbers to type.  The Back button is not
+    numbered: a plain-text partner types back (bot/partners/access_needs.typed_number)."""
+    flat = [button for row in prompt.buttons for button in row if button.value != BACK_VALUE]
     scale = [button.label for button in flat if button.label.isdigit()]
     if scale:
         extra = " Or type skip." if len(scale) < len(flat) else ""
@@ -75,3 +77,15 @@ def split_html(html_text: str, limit: int = MESSAGE_MAX_CHARS) -> list[str]:
 
 def visible_length(html_text: str) -> int:
     return len(unescape(_TAG.sub("", html_text)))
+
+
+def split_plain(text: str, limit: int = 3500) -> list[str]:
+    """A person's long text in pieces that each fit a message once escaped, cut at a space or
+    line break where there is one (a message of 20,000 characters is five pieces)."""
+    pieces = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*pieces, text] if text else pieces

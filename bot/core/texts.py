@@ -27,10 +27,15 @@ HELP = (
     "payment, expenses, support, and whether your ideas make a difference.\n\n"
     "In a check-in you can tap a button or type your answer. You can also type:\n"
     "• skip — to skip a question that allows it\n"
-    "• pause — to stop this check-in for now\n"
+    "• back — to go back to the question before\n"
+    "• pause — to pause this check-in (type carry on to go on)\n"
     "• help — to see this message\n\n"
+    "To reach a person, just write to me when no check-in is open, or send /team: "
+    "your message goes to your project's team, and their reply comes here.\n\n"
     "Commands:\n"
     "/help — this message\n"
+    "/team — write to your project's team\n"
+    "/cancel — stop whatever I'm waiting for\n"
     "/pause — no check-ins until you send /resume\n"
     "/resume — start check-ins again\n"
     "/away and the day you're back (year-month-day) — no check-ins until then\n"
@@ -132,13 +137,13 @@ FLAG_RESOLVED_BY_OTHER = "{actor} has resolved #{flag_id} ({need})."
 FLAG_CLOSED_BY_OTHER = "{actor} has closed #{flag_id} ({need}) as something we can't do."
 ASK_RESOLVE_NOTE = (
     "What should I tell {first_name} about #{flag_id}? A sentence or two in plain words, "
-    "as you'd say it to them. I'll send it as it is. (Type cancel to stop.)"
+    "as you'd say it to them. You'll see it before it's sent. (Type cancel to stop.)"
 )
 ASK_WONT_FIX_REASON = (
     "Why can't this be done? A sentence in plain words: {first_name} will see it, "
     "so they know they were heard. (Type cancel to stop.)"
 )
-PROMPT_CANCELLED = "OK, nothing changed."
+PROMPT_CANCELLED = "OK, I've stopped. Nothing was sent and nothing changed."
 FLAG_RESOLVED = "Done. #{flag_id} is resolved and I've passed your note to {first_name}."
 FLAG_WONT_FIX = "Done. #{flag_id} is closed, and I've told {first_name} why."
 YOU_SAID_WE_DID = (
@@ -177,3 +182,65 @@ SAFETY_CHECKIN_CAN_WAIT = {
 }
 #: how a distress message is labelled in the facilitators' alert
 SAFETY_EVIDENCE_QUESTION = "Message to the bot"
+
+# staff prompts: nothing reaches a partner without a preview and a Send tap (bot/staff/prompts.py)
+PROMPT_PREVIEW = "This will be sent to {first_name} about {subject}:\n\n{note}\n\nSend it?"
+PROMPT_SEND_BUTTON = "Send"
+PROMPT_EDIT_BUTTON = "Edit"
+PROMPT_CANCEL_BUTTON = "Cancel"
+PROMPT_TYPE_AGAIN = "OK. Type the new version for {first_name} about {subject}. Nothing has been sent."
+PROMPT_NOT_WAITING = "That one is no longer waiting, so nothing was sent."
+PROMPT_ENDED_BY_COMMAND = "I've stopped waiting for your words for {first_name} about {subject}: nothing was sent."
+PROMPT_EXPIRED = (
+    "I waited 30 minutes for your words for {first_name} about {subject}, so I've stopped: "
+    "nothing was sent. Press the button again when you're ready."
+)
+PROMPT_REPLACED = "I've stopped waiting for your words on the earlier one: nothing was sent for it."
+STAFF_NOTHING_WAITING = (
+    "I'm not waiting for anything from you just now, so I haven't passed that on to anyone. "
+    "/flags shows open needs, /partners your partners, /help everything else."
+)
+NOTHING_TO_CANCEL = "There's nothing waiting to cancel. You're all set."
+
+# messages to the team (bot/partners/team.py, bot/staff/team.py)
+TEAM_ASK = "What would you like to tell the team? Just type it, and I'll pass it on. (Type cancel to stop.)"
+TEAM_SENT = "Thank you, {first_name}. I've passed this to the {project_name} team. Their reply will come here."
+TEAM_WHICH_PROJECT = "Which team is this for?"
+TEAM_NOT_A_PARTNER = "To write to a team, please join with the invite link you were sent first."
+TEAM_THREAD_HEADER = "Your messages with the {project_name} team so far:"
+TEAM_TO_STAFF = "✉️ {first_name} ({project_name}) wrote to the team:"
+TEAM_REPLY_BUTTON = "Reply"
+TEAM_ACK_BUTTON = "Acknowledge"
+TEAM_ASK_REPLY = "Type your reply to {first_name}. You'll see it before it's sent. (Type cancel to stop.)"
+TEAM_REPLY_TO_PARTNER = "{author} from the {project_name} team replied:\n\n{reply}"
+TEAM_REPLY_SENT = "Sent to {first_name}."
+TEAM_ACKNOWLEDGED = "Thanks. The others know you've got {first_name}'s message."
+TEAM_TAKEN_BY_OTHER = "{actor} has picked up {first_name}'s message."
+TEAM_REPLIED_BY_OTHER = "{actor} replied to {first_name}."
+TEAM_PARTNER_LEFT = "{first_name} is no longer with the project, so I couldn't send that. Nothing was sent."
+
+# commands people try
+STOP_EXPLAINED = (
+    "There are two ways to stop:\n"
+    "• /pause — no check-ins until you send /resume. Nothing is deleted.\n"
+    "• /forget — leave the project, and I delete what I keep about you.\n"
+    "Either is fine, and you can always write to the team first."
+)
+UNKNOWN_COMMAND = (
+    "I don't know {command}, sorry. Send /help to see what I can do, or just write to me in your own words."
+)
+
+# edits (bot/front_door.receive_edit)
+EDIT_ANSWER_CHANGED = "I've changed your answer to: {answer}"
+EDIT_TOO_LATE = (
+    "I saw your edit. That answer can't be changed now, so it stays as it was. "
+    "If something's different, just tell me here and I'll pass it to the team."
+)
+EDIT_TOO_LATE_TEAM_TOLD = (
+    "I saw your edit. That check-in has finished, so the answer itself can't change, "
+    "but I've passed your correction to the team."
+)
+EDIT_NOT_AN_ANSWER = (
+    "I saw your edit. That message wasn't an answer to a question, so nothing has changed. "
+    "If something's different, just tell me."
+)

@@ -88,6 +88,8 @@ CHAT_RATE, CHAT_BURST = 1.0, 3.0
 BURST_SECONDS = 1 / 3
 GROUP_RATE = 20 / 60
 TEXT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
+#: methods about the bot, not a message: their row's chat keeps them in order, but they take no chat_id
+BOT_METHODS = ("setMyCommands",)
 
 
 class Outcome(enum.Enum):
@@ -352,6 +354,10 @@ class Outbox:
             timeouts.update(read_timeout=self.send_timeout, write_timeout=self.send_timeout)
         if message.method in ("sendPhoto", "sendDocument"):
             return await self._send_file(message, payload, timeouts)
+        if message.method in BOT_METHODS:
+            request = RequestData([RequestParameter(name, value, input_files=None) for name, value in payload.items()])
+            await self.bot.request.post(f"{self.bot.base_url}/{message.method}", request, **timeouts)
+            return None
         if message.method not in TEXT_METHODS:
             raise ValueError(f"unknown outbox method {message.method!r}")
         if message.method == "sendMessage" and self.paid_broadcast:

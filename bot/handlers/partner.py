@@ -7,9 +7,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import front_door
-from bot.core import callbacks
+from bot.core import callbacks, texts
 from bot.handlers import run, run_answer, sender_of, tapped_button
 from bot.partners import follow_up, forget, mydata, onboarding, settings
+from bot.partners import team as partner_team
 from flows.types import Input
 
 
@@ -65,12 +66,42 @@ async def tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.effective_message is not None
-    if update.message is not None:  # an edit is dated when first sent: its wait would read long
-        context.bot_data["runtime"].lag.note_sent(update.message.date)
+    if update.edited_message is not None:  # it edits the answer it gave, never answers the current question
+        edited = update.edited_message
+        await run(
+            context, front_door.receive_edit, update.update_id, sender_of(update), edited.message_id, edited.text or ""
+        )
+        return
+    assert update.message is not None
+    context.bot_data["runtime"].lag.note_sent(update.message.date)
+    message = update.message
     await run_answer(
-        context, front_door.receive_text, update.update_id, sender_of(update), update.effective_message.text or ""
+        context, front_door.receive_text, update.update_id, sender_of(update), message.text or "", message.message_id
     )
+
+
+async def team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, partner_team.team_command, update.update_id, sender_of(update), " ".join(context.args or []))
+
+
+async def team_project_tapped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap, _ = await tapped_button(update, callbacks.TeamProject)
+    await run(context, partner_team.choose_project, update.update_id, sender_of(update), tap)
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, front_door.cancel, update.update_id, sender_of(update))
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run(context, settings.say_fixed, update.update_id, sender_of(update), texts.STOP_EXPLAINED)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have, or a "/" at the start of a message: a short helpful reply."""
+    assert update.effective_message is not None
+    command = (update.effective_message.text or "/").split(maxsplit=1)[0][:40]
+    await run(context, settings.say_fixed, update.update_id, sender_of(update), texts.UNKNOWN_COMMAND, command)
 
 
 async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,6 +1,7 @@
-"""Safety first, for every update that carries text: a message, an edit, a photo's
-caption, a command with its words, during a flood pause too.  One handler in the
-earliest group screens, then guards against floods: one dispatch per update for both."""
+"""Before every other handler, for every update: safety first (the text of a message,
+an edit, a photo's caption, a command with its words, during a flood pause too), then
+the flood guard, then a command ends what the bot was waiting for from staff.  One
+handler in the earliest group: one dispatch per update for all three."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import front_door
 from bot.core.runtime import Runtime
-from bot.handlers import flood, sender_of
+from bot.handlers import flood, run, sender_of
 
 
 async def screen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,3 +36,7 @@ async def screen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def screen_then_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await screen(update, context)
     await flood.guard(update, context)
+    command = update.message.text if update.message is not None and update.message.text else ""
+    if command.startswith("/") and not command.startswith("/cancel") and update.effective_user is not None:
+        # a command is never the note the bot was waiting for from a member of staff: it ends it
+        await run(context, front_door.command_arrived, sender_of(update))

@@ -18,11 +18,12 @@ from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
 from bot.core.sender import Sender
 from bot.core.unit import once_per_update
+from bot.partners import conversation
 from storage import checkins, people, projects
 from storage.models import Checkin, Person
 
-#: a fixed text and the values for its placeholders
-Reply = tuple[str, dict[str, str]]
+#: what to say (None: the feature already said it) and its values
+Reply = tuple[str | None, dict[str, str]]
 
 #: how much later /snooze asks again
 SNOOZE_FOR = timedelta(hours=3)
@@ -42,13 +43,17 @@ def pause(rt: Runtime, update_id: int, sender: Sender) -> None:
 
 
 def resume(rt: Runtime, update_id: int, sender: Sender) -> None:
-    """Check-ins on again (pause and away both end).  A check-in that came due
-    while paused is sent now: the partner has just said they are ready."""
+    """Check-ins on again (pause and away both end).  A check-in they paused goes on
+    where they left it; one that came due while paused is sent now: the partner has
+    just said they are ready."""
 
     def act(session: Session, person: Person, now: datetime) -> Reply:
+        was_paused = person.paused or person.away_until is not None
         person.paused, person.away_until = False, None
         for checkin in checkins.scheduled_for(session, person.id):  # type: ignore[arg-type]
             checkin.due_at = max(checkin.due_at, now)
+        if conversation.resume_paused(session, rt, person, now) and not was_paused:
+            return None, {}  # the check-in says "welcome back" with its question
         return texts.RESUMED, {"first_name": person.first_name}
 
     _with_partner(rt, update_id, sender, act)
@@ -112,7 +117,8 @@ def _with_partner(
         say(session, sender.chat_id, now, texts.NOT_JOINED)
         return
     reply, values = act(session, person, now)
-    say(session, person.chat_id, now, reply, buttons=None, **values)
+    if reply is not None:
+        say(session, person.chat_id, now, reply, buttons=None, **values)
 
 
 def _end_active(session: Session, rt: Runtime, person: Person, now: datetime) -> None:

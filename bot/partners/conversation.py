@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -15,44 +15,39 @@ from bot.core.preferences import profile_changes
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
-from bot.core.sender import Sender
 from bot.core.telegram_format import prompt_payload
-from bot.partners import access_needs, follow_up, ideas, onboarding
+from bot.partners import access_needs, follow_up, ideas, onboarding, team_needs
 from bot.staff import digest
-from flows.engine import advance, start
+from flows.engine import advance, resume, start
 from flows.model import Flow
 from flows.types import Context, Input, Outcome, State
 from storage import checkins, flags, outbox, people, projects
 from storage.checkins import CheckinRow
-from storage.models import Checkin, Person
+from storage.models import Answer, Checkin, Person
 from storage.people import PartnerRow
 
 log = logging.getLogger(__name__)
 
 FINISHED_STATUS = {"finished": "completed", "stopped": "stopped"}
+#: how long the first parts of a long message wait for the rest (Telegram sends the parts together)
+PARTS_WAIT = timedelta(seconds=3)
 
 
 def continue_checkin(
     session: Session,
     rt: Runtime,
-    sender: Sender,
-    person: PartnerRow | None,
-    checkin: CheckinRow | None,
+    person: PartnerRow,
+    checkin: CheckinRow,
     inp: Input,
     checkin_id: int | None,
     message_id: int | None,
     now: datetime,
-) -> None:
+) -> bool:
     """Feed one partner input to their open check-in (the front door found both).
-    ``checkin_id`` comes with button taps; ``message_id`` is the message whose
-    buttons were tapped (for edits)."""
-    if person is None or person.consent_version is None:
-        say(session, sender.chat_id, now, texts.NOT_JOINED)
-        return
-    if checkin is None:
-        reply = texts.ALREADY_DONE if checkin_id is not None else texts.NO_CHECKIN_NOW
-        say(session, person.chat_id, now, reply)
-        return
+    ``checkin_id`` comes with button taps; ``message_id`` is the message whose button
+    was tapped (edited in place), or the partner's own typed message (kept with its
+    answer, so an edit of it edits the answer).  False if a paused check-in did not
+    take the input: the front door passes it on."""
     if checkin_id is not None and checkin_id != checkin.id:
         # a button from an earlier check-in: say so, and show where we are
         inp = Input.tapped("", "")
@@ -62,12 +57,26 @@ def continue_checkin(
             "check-in %s needs flow %s version %s, which is gone", checkin.id, checkin.flow_id, checkin.flow_version
         )
         say(session, person.chat_id, now, texts.SOMETHING_WENT_WRONG)
-        return
+        return True
     state = State.from_dict(checkin.state or {})
     if access_needs.PLAIN_TEXT in (person.access_needs or []):
         inp = access_needs.typed_number(flow, state, inp)
     outcome = advance(flow, state, inp, context_for(session, rt, person, checkin, flow))
-    apply_outcome(session, rt, person, checkin, flow, outcome, now, message_id)
+    if outcome.event == "not_taken":
+        return False
+    typed = inp.kind == "text"
+    apply_outcome(
+        session,
+        rt,
+        person,
+        checkin,
+        flow,
+        outcome,
+        now,
+        message_id=None if typed else message_id,
+        typed_message_id=message_id if typed else None,
+    )
+    return True
 
 
 def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], now: datetime) -> None:
@@ -106,15 +115,19 @@ def apply_outcome(
     outcome: Outcome,
     now: datetime,
     message_id: int | None = None,
+    typed_message_id: int | None = None,
 ) -> None:
     """Store what the engine decided and queue what it says, shaped by the
-    partner's access needs (fewer questions, plain text, one message at a time)."""
+    partner's access needs (fewer questions, plain text, one message at a time).
+    ``message_id``: the message whose buttons were tapped; ``typed_message_id``: the
+    partner's message that gave a typed answer."""
     needs = set(person.access_needs or [])
-    if access_needs.FEWER in needs:
+    if access_needs.FEWER in needs and outcome.event != "back":  # a question they went back to is asked
         outcome = access_needs.skip_optional(flow, outcome, context_for(session, rt, person, checkin, flow))
-    evidence: dict[
-        str, dict[str, Any]
-    ] = {}  # queued answer rows; anonymous answers are never evidence tied to a person
+    if outcome.retracted and checkin.id is not None:  # they went back: their answers to those are withdrawn
+        checkins.retract_answers(session, checkin.id, outcome.retracted)
+    # queued answer rows; anonymous answers are never evidence tied to a person
+    evidence: dict[str, dict[str, Any]] = {}
     for record in outcome.answers:
         answer = checkins.add_answer(
             session,
@@ -130,6 +143,8 @@ def apply_outcome(
             skipped=record.skipped,
             anonymous=record.anonymous,
             answered_at=now,
+            comment=record.comment,
+            message_id=None if record.anonymous else typed_message_id,
         )
         if not record.anonymous:
             evidence[record.step_id] = answer
@@ -144,12 +159,15 @@ def apply_outcome(
             answer_ids=[checkins.answer_id(session, evidence[request.step_id])] if request.step_id in evidence else [],
             now=now,
         )
+    to_team = team_needs.open_flags(session, checkin.project_id, person.id, outcome.answers, evidence, now)
     ideas.collect(session, person, checkin.project_id, outcome.answers, now)
     changes = profile_changes(flow, outcome.answers)
     if changes:
         people.save_profile(session, person, changes)
     finished = FINISHED_STATUS.get(outcome.state.status)
     checkins.save_state(session, checkin, flow.version, outcome.state.to_dict(), finished, now)
+    if outcome.event == "waiting" and checkin.id is not None:  # part of a long message: the rest comes at once
+        checkins.wait_for_more(session, checkin.id, now + PARTS_WAIT)
 
     plain_text = access_needs.PLAIN_TEXT in needs
     if outcome.edit is not None and plain_text:
@@ -163,8 +181,12 @@ def apply_outcome(
 
     if finished is not None:
         schedule_next(session, rt.settings, person, checkin.project_id, checkin.flow_id, now)
-    if finished is not None or outcome.flags:  # otherwise nothing new to tell
-        digest.queue_alerts(session, rt, checkin.project_id, now, checkin_ended=finished is not None)
+    paused = outcome.event == "pause"  # they may not come back soon: what waited for the end goes now
+    if finished is not None or outcome.flags or to_team or paused:  # otherwise nothing new to tell
+        # a need named in words to the team is alerted now, like one at the check-in's end
+        digest.queue_alerts(
+            session, rt, checkin.project_id, now, checkin_ended=finished is not None or to_team or paused
+        )
 
 
 def context_for(
@@ -191,3 +213,56 @@ def _project_name(session: Session, rt: Runtime, project_id: str) -> str:
 
 def _context(person: Person | PartnerRow, project_name: str, previous: dict[str, Any]) -> Context:
     return Context(first_name=person.first_name, project_name=project_name, language=person.language, previous=previous)
+
+
+def edit_answer(session: Session, rt: Runtime, person: Person, answer: Answer, text: str, now: datetime) -> None:
+    """The partner edited the message that gave ``answer``.  A typed answer to a question
+    that takes words, in a check-in still open, is replaced; anything else stays as it was,
+    and they are told so (a flag it was evidence for gets the correction for the team)."""
+    checkin = checkins.get_checkin(session, answer.checkin_id) if answer.checkin_id is not None else None
+    flow = rt.flows.version(session, answer.flow_id, answer.flow_version) if checkin is not None else None
+    step = flow.step(answer.step_id) if flow is not None else None
+    if checkin is not None and checkin.status == checkins.ACTIVE and step is not None and step.kind == "text" and text:
+        checkins.replace_answer(session, answer, text, now)
+        state = State.from_dict(checkin.state or {})
+        state.answers[answer.step_id] = text
+        checkins.save_state(session, checkin, checkin.flow_version or "", state.to_dict(), None, now)
+        say(session, person.chat_id, now, texts.EDIT_ANSWER_CHANGED, answer=text)
+        return
+    corrected = flags.add_correction(session, answer, person, text, now)
+    say(session, person.chat_id, now, texts.EDIT_TOO_LATE_TEAM_TOLD if corrected else texts.EDIT_TOO_LATE)
+    if corrected:
+        digest.queue_alerts(session, rt, answer.project_id, now)
+
+
+def answer_what_came(rt: Runtime) -> int:
+    """Long messages whose next part never came: what came is the answer.  Returns how many."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        waiting = checkins.done_waiting(session, now)
+        persons = people.persons_by_id(session, {checkin.person_id for checkin in waiting})
+        for checkin in waiting:
+            assert checkin.id is not None
+            checkins.wait_for_more(session, checkin.id, None)
+            person = persons.get(checkin.person_id)
+            flow = rt.flows.version(session, checkin.flow_id, checkin.flow_version or "")
+            if person is None or flow is None:
+                continue
+            state = State.from_dict(checkin.state or {})
+            outcome = advance(flow, state, Input.flush(), context_for(session, rt, person, checkin, flow))
+            apply_outcome(session, rt, person, checkin, flow, outcome, now)
+    return len(waiting)
+
+
+def resume_paused(session: Session, rt: Runtime, person: Person, now: datetime) -> bool:
+    """/resume goes on with a check-in they paused, at the question they left.  True if it did."""
+    checkin = checkins.active_checkin(session, person.id)  # type: ignore[arg-type]
+    if checkin is None or (checkin.state or {}).get("status") != "paused":
+        return False
+    flow = rt.flows.version(session, checkin.flow_id, checkin.flow_version or "")
+    if flow is None:
+        return False
+    state = State.from_dict(checkin.state or {})
+    outcome = resume(flow, state, context_for(session, rt, person, checkin, flow))
+    apply_outcome(session, rt, person, checkin, flow, outcome, now)
+    return True

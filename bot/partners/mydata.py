@@ -70,6 +70,13 @@ def export(rt: Runtime, data: people.PersonalData, person: Person, now: datetime
         "answers": _rows(data.answers, {"person_id"}),
         "flags": [{**_row(flag, {"person_id"}), "events": events.get(flag.id, [])} for flag in data.flags],  # type: ignore[arg-type]
         "ideas": _rows(data.ideas, {"person_id", "decided_by"}),
+        "messages_with_the_team": [
+            {
+                **_row(m, {"partner_id", "author_id", "acknowledged_by"}),
+                "from": "you" if m.author_id is None else "the team",
+            }
+            for m in data.team_messages
+        ],
     }
 
 
@@ -90,6 +97,7 @@ def summary_html(record: dict[str, Any]) -> str:
         f"• Check-ins: {len(record['checkins'])}, with {len(record['answers'])} answer(s), each with its question",
         f"• Needs you told us about: {len(record['flags'])}, and what happened to each",
         f"• Ideas: {len(record['ideas'])}",
+        f"• Messages between you and the team: {len(record['messages_with_the_team'])}",
         "",
         "The file below has all of it. Send /forget if you'd like me to delete it.",
     ]

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import callbacks, texts
+from bot.core import callbacks, commands, texts
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
@@ -178,6 +178,8 @@ def _introduce_staff(session: Session, rt: Runtime, sender: Sender, now: datetim
 
 
 def _greet_staff(session: Session, sender: Sender, role: str, project_names: list[str], now: datetime) -> None:
+    menu = commands.staff_menu_payload(sender.chat_id, coordinator=role == "coordinator")
+    outbox.enqueue(session, sender.chat_id, "setMyCommands", menu, now)  # their menu shows staff commands
     outbox.enqueue(
         session,
         sender.chat_id,

@@ -15,9 +15,8 @@ from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
 from bot.core.telegram_format import plain, prompt_payload
 from bot.partners.conversation import context_for
-from flows.engine import advance
-from flows.texts import words
-from flows.types import Input, State
+from flows.engine import current_question
+from flows.types import State
 from storage import checkins, outbox, people, projects
 from storage.models import Checkin, Person
 
@@ -78,33 +77,30 @@ def _schedule_after(session: Session, rt: Runtime, checkin: Checkin, now: dateti
 
 
 def _remind(session: Session, rt: Runtime, checkin: Checkin, now: datetime) -> int:
-    """One gentle reminder with the question again, so it is one tap away.
-    (/pause and /away end a check-in under way, so no one paused is reminded.)"""
+    """One gentle reminder with the question again, so it is one tap away.  A check-in the
+    partner paused is not reminded of: they said when they would go on (it still closes
+    quietly when it expires)."""
     checkin.reminded_at = now
     person = people.get_person(session, checkin.person_id)
-    if person is None:
+    state = State.from_dict(checkin.state or {})
+    if person is None or state.status == "paused":
         return 0
     say(session, person.chat_id, now, texts.REMINDER)
-    question = _current_question(session, rt, person, checkin)
+    question = _current_question(session, rt, person, checkin, state)
     if question is not None:
         outbox.enqueue(session, person.chat_id, "sendMessage", question, now)
     return 1 + (question is not None)
 
 
-def _current_question(session: Session, rt: Runtime, person: Person, checkin: Checkin) -> dict[str, object] | None:
-    """The question the partner is at, as the engine re-asks it on "help"."""
+def _current_question(
+    session: Session, rt: Runtime, person: Person, checkin: Checkin, state: State
+) -> dict[str, object] | None:
+    """The question the partner is at, on its own, with its buttons."""
     flow = rt.flows.version(session, checkin.flow_id, checkin.flow_version or "")
     if flow is None:
         return None
-    help_word = words(flow.pick_language(person.language), "help")[0]
-    outcome = advance(
-        flow,
-        State.from_dict(checkin.state or {}),
-        Input.typed(help_word),
-        context_for(session, rt, person, checkin, flow),
-    )
-    asked = [prompt for prompt in outcome.prompts if prompt.step_id is not None]
-    return prompt_payload(asked[-1], checkin.id) if asked else None  # type: ignore[arg-type]
+    question = current_question(flow, state, context_for(session, rt, person, checkin, flow))
+    return prompt_payload(question, checkin.id) if question is not None else None  # type: ignore[arg-type]
 
 
 def _tell_facilitators(session: Session, checkin: Checkin, now: datetime) -> int:

@@ -46,9 +46,7 @@ def is_staff_only(rt: Runtime, telegram_user_id: int) -> bool:
     """Staff messages are not checked: someone who is staff somewhere and a partner nowhere."""
     with rt.db.session() as session:
         person = people.person_by_telegram_id(session, telegram_user_id)
-        if person is None:
-            return False
-        roles = {m.role for m in projects.memberships_of(session, person.id) if m.status != "left"}  # type: ignore[arg-type]
+        roles = projects.roles_of(session, person.id) if person is not None else set()  # type: ignore[arg-type]
     return bool(roles) and roles <= set(STAFF_ROLES)
 
 

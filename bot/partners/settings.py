@@ -52,6 +52,12 @@ def handle_help(rt: Runtime, session: Session, now: datetime, sender: Sender) ->
 
 
 @once_per_update
+def say_fixed(rt: Runtime, session: Session, now: datetime, sender: Sender, text: str, command: str = "") -> None:
+    """A fixed answer to a command (/stop, a command the bot does not have)."""
+    say(session, sender.chat_id, now, text, command=command)
+
+
+@once_per_update
 def handle_settings(rt: Runtime, session: Session, now: datetime, sender: Sender, args: list[str]) -> None:
     """/settings shows the menu; /settings timezone CITY sets the time zone; /language opens that choice."""
     person = _partner(session, sender, now)

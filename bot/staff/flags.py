@@ -47,7 +47,8 @@ def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: cal
         say(session, actor.chat_id, now, texts.FLAG_ACKNOWLEDGED, flag_id=str(flag.id))
         return
     kind = CLOSING_STATUS[tap.action]
-    flags.set_prompt(session, actor.id, kind, flag.id, now)  # type: ignore[arg-type]
+    if flags.set_prompt(session, actor.id, kind, flag.id, now) is not None:  # type: ignore[arg-type]
+        say(session, actor.chat_id, now, texts.PROMPT_REPLACED)
     say(
         session,
         actor.chat_id,

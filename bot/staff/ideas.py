@@ -47,7 +47,8 @@ def press(rt: Runtime, session: Session, now: datetime, sender: Sender, tap: Ide
     if idea is None or actor is None:
         return
     partner = people.get_person(session, idea.person_id) if idea.person_id else None
-    flags.set_prompt(session, actor.id, OUTCOME_PROMPT + tap.outcome, idea.id, now)  # type: ignore[arg-type]
+    if flags.set_prompt(session, actor.id, OUTCOME_PROMPT + tap.outcome, idea.id, now) is not None:  # type: ignore[arg-type]
+        say(session, actor.chat_id, now, texts.PROMPT_REPLACED)
     say(
         session,
         actor.chat_id,

@@ -15,12 +15,12 @@ from tests.e2e.conftest import Harness
 
 
 async def _report_not_paid(rig: Harness, user: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """The partner's check-in comes due; they say they have not been paid, then pause."""
+    """The partner's check-in comes due; they say they have not been paid, then stop."""
     rig.clock.advance(timedelta(days=8))
     paid = await rig.next_question(user, after)
     await rig.client.press_button(user["id"], paid["message_id"], label="Not yet")
     detail = await rig.next_question(user, paid)
-    await rig.client.send_text(user["id"], "pause")
+    await rig.client.send_text(user["id"], "stop")
     return await rig.next_message(user, detail)
 
 
@@ -50,7 +50,10 @@ async def test_payment_need_from_answer_to_resolve_to_follow_up(harness: Harness
     ask = await rig.next_message(alex, thanks)
     assert "What should I tell Sam" in ask["text"]
     await rig.client.send_text(alex["id"], "Sorry for the wait. Your £40 went to your bank today.")
-    done = await rig.next_message(alex, ask)
+    preview = await rig.next_message(alex, ask)  # shown back first: nothing reaches Sam until Send
+    assert "This will be sent to Sam" in preview["text"] and "Your £40 went to your bank today" in preview["text"]
+    await rig.client.press_button(alex["id"], preview["message_id"], label="Send")
+    done = await rig.next_message(alex, preview)
     assert "resolved" in done["text"]
 
     # "you said, we did" reaches the partner, with the note as written

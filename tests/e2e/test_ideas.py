@@ -35,7 +35,10 @@ async def test_idea_to_outcome_to_monthly_summary(harness: Harness) -> None:
     note_ask = await rig.next_message(alex, shown)
     assert "What happened with idea" in note_ask["text"]
     await rig.client.send_text(alex["id"], "From next month, papers go out 7 days ahead, in 16pt.")
-    recorded = await rig.next_message(alex, note_ask)
+    preview = await rig.next_message(alex, note_ask)
+    assert "This will be sent to Sam about idea #1" in preview["text"]
+    await rig.client.press_button(alex["id"], preview["message_id"], label="Send")
+    recorded = await rig.next_message(alex, preview)
     assert "monthly summary" in recorded["text"]
     with rig.db.session() as session:
         idea = session.exec(select(Idea)).one()

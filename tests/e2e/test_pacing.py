@@ -45,7 +45,7 @@ async def test_weekly_cap_defers_the_third_checkin(daily: Harness) -> None:
         due = next_due(rig)
         rig.clock.advance_to(due + timedelta(minutes=1))
         question = await rig.next_question(sam, last)
-        await rig.client.send_text(sam["id"], "pause")  # ends this check-in; tomorrow's is scheduled
+        await rig.client.send_text(sam["id"], "stop")  # ends this check-in; tomorrow's is scheduled
         last = await rig.next_message(sam, question)
         with rig.db.session() as session:
             starts.append(

@@ -50,10 +50,10 @@ async def _signposted(rig: Harness, person: dict[str, Any], after: dict[str, Any
     return message
 
 
-async def _alerted(rig: Harness, words: str) -> dict[str, Any]:
+async def _alerted(rig: Harness, words: str, within: int = 8) -> dict[str, Any]:
     """The facilitator's newest alert quoting ``words``."""
     alex = rig.alex  # type: ignore[attr-defined]
-    alert = await rig.message_containing(alex, rig.alex_seen, words, within=8)  # type: ignore[attr-defined]
+    alert = await rig.message_containing(alex, rig.alex_seen, words, within=within)  # type: ignore[attr-defined]
     assert "Safety" in alert["text"] and "urgent" in alert["text"]
     rig.alex_seen = alert  # type: ignore[attr-defined]
     return alert
@@ -154,7 +154,7 @@ async def test_during_a_flood_pause(rig: Harness) -> None:
     flooded = await rig.message_containing(sam, welcome, "minute", within=30)
     await rig.client.send_text(sam["id"], "I took an overdose")
     await _signposted(rig, sam, flooded)
-    await _alerted(rig, "I took an overdose")
+    await _alerted(rig, "I took an overdose", within=30)  # after the messages that reached the team
 
 
 async def test_a_second_worse_message_alerts_again_with_the_new_words(rig: Harness) -> None:

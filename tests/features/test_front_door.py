@@ -8,10 +8,11 @@ from sqlmodel import select
 
 from bot import front_door
 from bot.core import texts
-from bot.core.callbacks import AnswerTap, FlagAction
+from bot.core.callbacks import AnswerTap, FlagAction, PromptChoice
 from bot.core.runtime import Runtime
 from bot.partners import forget
 from bot.staff import flags as staff_flags
+from bot.staff import prompts as staff_prompts
 from flows.types import Input
 from storage import checkins
 from storage import flags as stored_flags
@@ -88,8 +89,9 @@ def test_a_button_from_an_earlier_checkin_changes_nothing(
     assert checkin.id is not None
     front_door.receive(rt, next_update(), sam, Input.tapped("paid", "no"), checkin.id + 1000, 5)
     assert _answers(rt, checkin.id) == {}
-    assert "That button was for an earlier question" in "".join(said(rt, sam.chat_id)[-2:])
-    assert last_said(rt, sam.chat_id) == "Have you been paid for your last session?"  # where we are now
+    reply = "".join(said(rt, sam.chat_id)[-2:])
+    assert "That button was for an earlier question" in reply
+    assert reply.endswith("Have you been paid for your last session?")  # where we are now
 
 
 def test_a_tap_when_the_checkin_is_over(rt: Runtime, next_update: NextUpdate) -> None:
@@ -98,12 +100,15 @@ def test_a_tap_when_the_checkin_is_over(rt: Runtime, next_update: NextUpdate) ->
     assert last_said(rt, sam.chat_id) == texts.ALREADY_DONE
 
 
-def test_a_message_with_no_checkin_open(rt: Runtime, next_update: NextUpdate) -> None:
-    sam = join(rt, next_update)
-    front_door.receive_text(rt, next_update(), sam, "hello")
-    assert last_said(rt, sam.chat_id) == texts.NO_CHECKIN_NOW
+def test_a_message_with_no_checkin_open_goes_to_the_team(rt: Runtime, next_update: NextUpdate) -> None:
+    alex, sam = introduce(rt, next_update), join(rt, next_update)
+    front_door.receive_text(rt, next_update(), sam, "Can I talk to someone?")
+    assert last_said(rt, sam.chat_id) == render(texts.TEAM_SENT, first_name="Sam", project_name=PROJECT_NAME)
+    assert "Can I talk to someone?" in last_said(rt, alex.chat_id)
     front_door.receive_text(rt, next_update(), STRANGER, "hello")
     assert said(rt, STRANGER.chat_id) == [texts.NOT_JOINED]
+    front_door.receive_text(rt, next_update(), alex, "hmm which one was that")  # staff: nothing goes anywhere
+    assert last_said(rt, alex.chat_id) == texts.STAFF_NOTHING_WAITING
 
 
 def test_a_repeated_answer_is_not_taken_twice(rt: Runtime, clock: FixedClock, next_update: NextUpdate) -> None:
@@ -130,6 +135,10 @@ def test_resolve_note_reaches_the_partner(rt: Runtime, next_update: NextUpdate) 
     partner_heard = len(said(rt, sam.chat_id))
 
     front_door.receive_text(rt, next_update(), alex, NOTE)
+    preview = render(texts.PROMPT_PREVIEW, first_name="Sam", subject=f"#{flag_id} (payment)", note=NOTE)
+    assert last_said(rt, alex.chat_id) == preview  # shown back first: nothing reaches Sam yet
+    assert len(said(rt, sam.chat_id)) == partner_heard and flag(rt, flag_id).status == "open"
+    staff_prompts.press(rt, next_update(), alex, PromptChoice("send", "r", flag_id))
     assert said(rt, sam.chat_id)[partner_heard:] == [
         render(texts.YOU_SAID_WE_DID, need="payment", project_name=PROJECT_NAME, note=NOTE)
     ]
@@ -146,6 +155,7 @@ def test_wont_fix_reason_reaches_the_partner(rt: Runtime, next_update: NextUpdat
     staff_flags.press(rt, next_update(), alex, FlagAction("wontfix", flag_id))
     assert last_said(rt, alex.chat_id) == render(texts.ASK_WONT_FIX_REASON, first_name="Sam")
     front_door.receive_text(rt, next_update(), alex, "The budget for this year is spent.")
+    staff_prompts.press(rt, next_update(), alex, PromptChoice("send", "w", flag_id))
     assert last_said(rt, sam.chat_id) == render(
         texts.WE_CANNOT, need="payment", project_name=PROJECT_NAME, note="The budget for this year is spent."
     )
@@ -162,6 +172,7 @@ def test_cancel_withdraws_the_prompt(rt: Runtime, next_update: NextUpdate) -> No
     assert last_said(rt, alex.chat_id) == texts.PROMPT_CANCELLED
     assert _prompts(rt) == []
     front_door.receive_text(rt, next_update(), alex, NOTE)  # no longer a note: nothing is resolved
+    assert last_said(rt, alex.chat_id) == texts.STAFF_NOTHING_WAITING
     assert flag(rt, flag_id).status == "open"
     assert said(rt, sam.chat_id) == partner_heard
     assert NOTE not in "".join(said(rt, sam.chat_id))
@@ -192,8 +203,9 @@ def test_a_note_for_a_flag_closed_meanwhile(rt: Runtime, next_update: NextUpdate
     alex, sam = introduce(rt, next_update), join(rt, next_update)
     flag_id = open_flag(rt, sam)
     staff_flags.press(rt, next_update(), alex, FlagAction("resolve", flag_id))
-    forget.decide(rt, next_update(), sam, True)  # the partner left: their open needs closed
     front_door.receive_text(rt, next_update(), alex, NOTE)
+    forget.decide(rt, next_update(), sam, True)  # the partner left: their open needs closed
+    staff_prompts.press(rt, next_update(), alex, PromptChoice("send", "r", flag_id))
     assert last_said(rt, alex.chat_id) == texts.FLAG_GONE
     with rt.db.session() as session:
         actions = [e.action for e in session.exec(select(FlagEvent).where(FlagEvent.flag_id == flag_id))]

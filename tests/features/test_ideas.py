@@ -8,15 +8,17 @@ from datetime import UTC, datetime
 
 from bot import front_door
 from bot.core import texts
-from bot.core.callbacks import IdeaOutcome
+from bot.core.callbacks import IdeaOutcome, PromptChoice
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
 from bot.partners import ideas
 from bot.staff import ideas as staff_ideas
+from bot.staff import prompts as staff_prompts
 from storage import checkins
 from storage import ideas as stored_ideas
 from storage.models import Idea
 from tests.features.conftest import (
+    PROJECT_NAME,
     STRANGER,
     FixedClock,
     NextUpdate,
@@ -118,6 +120,8 @@ def test_outcome_press_then_note_is_recorded(rt: Runtime, next_update: NextUpdat
     assert _idea(rt).status == "new"  # nothing is decided until the note comes
 
     front_door.receive_text(rt, next_update(), alex, NOTE)
+    assert _idea(rt).status == "new"  # the note is shown back first
+    staff_prompts.press(rt, next_update(), alex, PromptChoice("send", "i", 1))
     assert last_said(rt, alex.chat_id) == render(texts.IDEA_RECORDED, first_name="Sam")
     idea = _idea(rt)
     assert (idea.status, idea.outcome, idea.decided_by) == ("adopted", NOTE, _person_id(rt, alex))
@@ -141,8 +145,8 @@ def test_only_the_projects_facilitators_decide(rt: Runtime, next_update: NextUpd
     ideas.idea_command(rt, next_update(), sam, IDEA)
     staff_ideas.press(rt, next_update(), sam, IdeaOutcome("adopted", 1))
     assert last_said(rt, sam.chat_id) == texts.FLAG_NOT_YOURS
-    front_door.receive_text(rt, next_update(), sam, NOTE)  # not a note: Sam has no check-in open
-    assert last_said(rt, sam.chat_id) == texts.NO_CHECKIN_NOW
+    front_door.receive_text(rt, next_update(), sam, NOTE)  # not a note: Sam's words go to the team
+    assert last_said(rt, sam.chat_id) == render(texts.TEAM_SENT, first_name="Sam", project_name=PROJECT_NAME)
     assert _idea(rt).status == "new"
 
 
@@ -151,6 +155,7 @@ def test_the_partner_hears_what_came_of_it_that_month(rt: Runtime, clock: FixedC
     ideas.idea_command(rt, next_update(), sam, IDEA)
     staff_ideas.press(rt, next_update(), alex, IdeaOutcome("adopted", 1))
     front_door.receive_text(rt, next_update(), alex, NOTE)
+    staff_prompts.press(rt, next_update(), alex, PromptChoice("send", "i", 1))
 
     assert ideas.send_monthly_summaries(rt) == 0  # not before the 1st of next month, 10:00 UTC
     clock.advance_to(datetime(2026, 7, 1, 10, 0, tzinfo=UTC))

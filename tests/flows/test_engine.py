@@ -3,7 +3,7 @@ from dataclasses import fields
 import pytest
 
 from flows.engine import advance, start
-from flows.model import DONE_VALUE, SKIP_VALUE, Flow
+from flows.model import BACK_VALUE, DONE_VALUE, SKIP_VALUE, Flow
 from flows.types import Context, Input, Outcome, State
 
 from .conftest import make_flow
@@ -112,13 +112,14 @@ def test_branch_and_flag(flow: Flow, ctx: Context) -> None:
     assert outcome.state.step_id == "kinds" and outcome.flags == []
 
 
-def test_unknown_typed_option_is_reasked_gently(flow: Flow, ctx: Context) -> None:
-    outcome = play(flow, ctx, Input.typed("banana"))
+def test_unusable_reply_is_reasked_gently_in_one_message(flow: Flow, ctx: Context) -> None:
+    outcome = play(flow, ctx, Input.typed("7"))
     assert outcome.state.step_id == "paid" and outcome.state.reasks == 1
-    assert outcome.prompts[0].text.startswith("Sorry, I didn't quite catch that")
-    assert outcome.prompts[1].step_id == "paid"
-    outcome = advance(flow, outcome.state, Input.typed("7"), ctx)
-    assert outcome.state.reasks == 2 and "type pause" in outcome.prompts[0].text
+    [reask] = outcome.prompts
+    assert reask.text.startswith("Sorry, I didn't quite catch that") and reask.text.endswith("\n\nPaid on time?")
+    assert reask.step_id == "paid" and reask.buttons == start(flow, ctx).prompts[-1].buttons
+    outcome = advance(flow, outcome.state, Input.typed("9"), ctx)
+    assert outcome.state.reasks == 2 and "type pause" in outcome.prompts[0].text and len(outcome.prompts) == 1
 
 
 def test_sticker_is_reasked_with_what_would_work(flow: Flow, ctx: Context) -> None:
@@ -127,12 +128,11 @@ def test_sticker_is_reasked_with_what_would_work(flow: Flow, ctx: Context) -> No
     assert outcome.state.step_id == "paid"
 
 
-def test_text_step_limits_and_skip(flow: Flow, ctx: Context) -> None:
+def test_text_step_keeps_long_answers_and_skips(flow: Flow, ctx: Context) -> None:
     at_detail = play(flow, ctx, Input.tapped("paid", "no"))
-    assert [[b.value for b in row] for row in at_detail.prompts[-1].buttons] == [[SKIP_VALUE]]
-    too_long = advance(flow, at_detail.state, Input.typed("x" * 21), ctx)
-    assert "up to 20 characters here, and this was 21" in too_long.prompts[0].text
-    assert too_long.state.step_id == "detail"
+    assert [[b.value for b in row] for row in at_detail.prompts[-1].buttons] == [[SKIP_VALUE], [BACK_VALUE]]
+    longer = advance(flow, at_detail.state, Input.typed("waiting " * 100), ctx)  # max_length = 20 is not applied
+    assert longer.answers[0].value == ("waiting " * 100).strip() and longer.state.step_id == "kinds"
     skipped = advance(flow, at_detail.state, Input.typed("Skip"), ctx)
     [record] = skipped.answers
     assert record.skipped and record.value is None and skipped.state.answers["detail"] is None
@@ -144,7 +144,9 @@ def test_text_step_limits_and_skip(flow: Flow, ctx: Context) -> None:
 
 def test_skip_on_a_step_that_cannot_be_skipped(flow: Flow, ctx: Context) -> None:
     outcome = play(flow, ctx, Input.typed("skip"))
-    assert outcome.prompts[0].text == "This one can't be skipped, sorry. Take your time."
+    assert [prompt.text for prompt in outcome.prompts] == [
+        "This one can't be skipped, sorry. Take your time.\n\nPaid on time?"
+    ]
     assert outcome.state.step_id == "paid" and outcome.answers == []
     assert advance(flow, outcome.state, Input.tapped("paid", SKIP_VALUE), ctx).state.step_id == "paid"
 
@@ -156,7 +158,7 @@ def test_multi_toggles_edit_in_place_and_done_records(flow: Flow, ctx: Context) 
     ticked = advance(flow, ticked.state, Input.tapped("kinds", "travel"), ctx)
     assert ticked.prompts == [] and ticked.edit is not None
     labels = [row[0].label for row in ticked.edit.buttons]
-    assert labels == ["✓ Travel", "Childcare", "✓ Food", "Done"]
+    assert labels == ["✓ Travel", "Childcare", "✓ Food", "Done", "← Back"]
     assert ticked.state.selected == ["travel", "food"]
     untick = advance(flow, ticked.state, Input.tapped("kinds", "food"), ctx)
     assert untick.state.selected == ["travel"]
@@ -199,7 +201,7 @@ def test_scale_prompt_and_out_of_range(flow: Flow, ctx: Context) -> None:
     at_heard = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed("yes"))
     question = at_heard.prompts[-1]
     assert question.text == "How heard did you feel?\n1 = Not at all, 5 = Completely"
-    assert [[b.value for b in row] for row in question.buttons] == [["1", "2", "3", "4", "5"]]
+    assert [[b.value for b in row] for row in question.buttons] == [["1", "2", "3", "4", "5"], [BACK_VALUE]]
     wrong = advance(flow, at_heard.state, Input.typed("6"), ctx)
     assert "type a number from 1 to 5" in wrong.prompts[0].text
     assert advance(flow, at_heard.state, Input.tapped("heard", "9"), ctx).state.step_id == "heard"
@@ -222,20 +224,30 @@ def test_number_step_and_the_end(flow: Flow, ctx: Context) -> None:
 
 def test_help_pause_stop(flow: Flow, ctx: Context) -> None:
     helped = play(flow, ctx, Input.typed("Help?"))
-    assert helped.event == "help" and helped.state.step_id == "paid" and helped.prompts[-1].step_id == "paid"
-    paused = play(flow, ctx, Input.typed("pause"))
-    assert (paused.event, paused.state.status, paused.state.step_id) == ("pause", "stopped", None)
-    assert "kept safe" in paused.prompts[0].text and paused.finished
+    assert helped.event == "help" and helped.state.step_id == "paid"
+    [help_and_question] = helped.prompts  # one message: the help, then the question with its buttons
+    assert help_and_question.text.startswith("You can answer by tapping") and help_and_question.step_id == "paid"
+    assert help_and_question.text.endswith("Paid on time?") and help_and_question.buttons
+    paused = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("pause"))
+    assert (paused.event, paused.state.status, paused.state.step_id) == ("pause", "paused", "kinds")
+    assert paused.state.answers == {"paid": "yes"} and paused.state.history == ["paid"] and not paused.finished
+    assert [prompt.text for prompt in paused.prompts] == [
+        "Of course. I've paused this check-in here and kept your answers. "
+        "When you'd like to go on, type carry on or send /resume."
+    ]
     stopped = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("STOP"))
-    assert (stopped.event, stopped.state.status) == ("stop", "stopped")
+    assert (stopped.event, stopped.state.status, stopped.state.step_id) == ("stop", "stopped", None)
+    assert stopped.finished and "stopped this check-in" in stopped.prompts[0].text
+    assert "answers you gave are kept" in stopped.prompts[0].text
 
 
 def test_stale_button_is_ignored_kindly(flow: Flow, ctx: Context) -> None:
     at_kinds = play(flow, ctx, Input.tapped("paid", "yes"))
     stale = advance(flow, at_kinds.state, Input.tapped("paid", "no"), ctx)
     assert stale.state.answers == {"paid": "yes"} and stale.state.step_id == "kinds"
-    assert stale.prompts[0].text.startswith("That button was for an earlier question")
-    assert stale.prompts[1].step_id == "kinds" and stale.answers == [] and stale.flags == []
+    [prompt] = stale.prompts  # one message: the note, then where we are now
+    assert prompt.text.startswith("That button was for an earlier question")
+    assert prompt.step_id == "kinds" and stale.answers == [] and stale.flags == []
 
 
 def test_advance_does_not_change_the_given_state(flow: Flow, ctx: Context) -> None:

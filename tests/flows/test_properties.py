@@ -5,9 +5,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.engine import advance, start
+from flows.engine import SPLIT_AT, advance, resume, start
 from flows.loader import load_flows
-from flows.model import DONE_VALUE, SKIP_VALUE, Flow
+from flows.model import BACK_VALUE, DONE_VALUE, SKIP_VALUE, Flow
 from flows.types import Context, Input, State
 
 from .conftest import make_flow
@@ -18,14 +18,19 @@ FLOWS: list[Flow] = [*load_flows([LIBRARY]).values(), make_flow(ALL_KINDS)]
 STEP_IDS = sorted({step.id for flow in FLOWS for step in flow.steps} | {"gone"})
 VALUES = sorted(
     {value for flow in FLOWS for step in flow.steps for value in step.option_values()}
-    | {SKIP_VALUE, DONE_VALUE, "", "0", "99"}
+    | {SKIP_VALUE, DONE_VALUE, BACK_VALUE, "", "0", "99"}
 )
-WORDS = ["skip", "help", "pause", "stop", "done", "yes", "no", "2", "3", "1, 2", "not yet", "nope", "Travel", "4/5"]
+WORDS = [
+    *("skip", "help", "pause", "stop", "done", "back", "carry on", "yn ôl", "yes", "no", "2", "3", "1, 2"),
+    *("not yet", "nope", "Travel", "4/5", "x" * SPLIT_AT, "y " * (SPLIT_AT // 2)),
+]
 
 inputs = st.one_of(
     st.builds(Input.typed, st.one_of(st.text(max_size=40), st.sampled_from(WORDS), st.integers(-5, 20).map(str))),
     st.builds(Input.tapped, st.sampled_from(STEP_IDS), st.one_of(st.sampled_from(VALUES), st.text(max_size=10))),
     st.just(Input.other()),
+    st.just(Input.back()),
+    st.just(Input.flush()),
 )
 contexts = st.builds(
     Context,
@@ -37,12 +42,14 @@ contexts = st.builds(
 
 
 def assert_valid(flow: Flow, state: State) -> None:
-    assert state.status in ("active", "finished", "stopped")
-    if state.status == "active":
+    assert state.status in ("active", "paused", "finished", "stopped")
+    if state.status in ("active", "paused"):
         assert flow.step(state.step_id) is not None and flow.step(state.step_id).kind != "info"
     else:
         assert state.step_id is None
     assert set(state.answers) <= {step.id for step in flow.steps}
+    assert all(flow.step(step_id) is not None and flow.step(step_id).kind != "info" for step_id in state.history)
+    assert not state.pending_text or state.status == "active"
     assert State.from_dict(state.to_dict()) == state
 
 
@@ -51,13 +58,24 @@ def assert_valid(flow: Flow, state: State) -> None:
 def test_any_sequence_of_inputs_keeps_a_valid_state(flow: Flow, ctx: Context, actions: list[Input]) -> None:
     outcome = start(flow, ctx)
     assert_valid(flow, outcome.state)
-    for action in actions:
-        outcome = advance(flow, State.from_dict(outcome.state.to_dict()), action, ctx)
+    for action in [*actions, Input.flush()]:
+        before = outcome.state
+        outcome = advance(flow, State.from_dict(before.to_dict()), action, ctx)
         assert_valid(flow, outcome.state)
-        assert outcome.prompts or outcome.edit is not None
+        if outcome.event in ("waiting", "not_taken") or (action.kind == "flush" and not before.pending_text):
+            assert outcome.prompts == [] and outcome.edit is None and outcome.answers == []
+            if outcome.event != "waiting":
+                assert outcome.state == before  # nothing taken: nothing changes
+        else:
+            assert outcome.prompts or outcome.edit is not None
+        assert not set(outcome.retracted) & set(outcome.state.answers)
         for prompt in outcome.prompts:
             assert prompt.text
             assert prompt.step_id is None or prompt.step_id == outcome.state.step_id
+    assert not outcome.state.pending_text  # a flush at the end: no text is ever left waiting
+    resumed = resume(flow, outcome.state, ctx)
+    assert_valid(flow, resumed.state)
+    assert resumed.prompts and resumed.state.status != "paused"
 
 
 def test_every_bundled_flow_loads_cleanly() -> None:

@@ -72,3 +72,21 @@ def test_preview_stops_when_input_runs_out() -> None:
         raise EOFError
 
     assert not preview(flow, no_more, lambda _: None).finished
+
+
+def test_preview_shows_back_notes_and_pause() -> None:
+    flow = make_flow(ALL_KINDS)
+    replies = iter(["they said soon", "2", "back", "pause", "carry on", "1"])
+
+    def read_line() -> str:
+        try:
+            return next(replies)
+        except StopIteration:
+            raise EOFError from None
+
+    shown: list[str] = []
+    outcome = preview(flow, read_line, shown.append)
+    text = "\n".join(shown)
+    assert "(kept paid = Not yet, note: they said soon)" in text and "[back] ← Back" in text
+    assert "(withdrawn: the answer to paid)" in text and "(event: pause)" in text and "(event: resume)" in text
+    assert not outcome.finished and outcome.state.answers == {"paid": "yes"}
