@@ -179,3 +179,90 @@ async def test_an_edit_changes_the_answer_it_was_never_the_current_question(rig:
         assert [c.display for c in corrections] == ["Actually it came this morning"]
         assert session.exec(select(FlagEvidence).where(FlagEvidence.answer_id == corrections[0].id)).one()
     assert alex
+
+
+async def _at_detail(rig: Harness) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Sam at the check-in's second question (after "Not yet" to the first)."""
+    sam, welcome = await rig.join("Sam")
+    rig.clock.advance(timedelta(days=8))
+    paid = await rig.next_question(sam, welcome)
+    await rig.client.press_button(sam["id"], paid["message_id"], label="Not yet")
+    return sam, paid, await rig.next_question(sam, paid)
+
+
+async def test_back_typed_and_tapped_returns_to_the_question_before(rig: Harness) -> None:
+    sam, _, detail = await _at_detail(rig)
+    await rig.client.send_text(sam["id"], "back")
+    again = await rig.next_question(sam, detail)
+    assert "paid for your last session" in again["text"]
+    with rig.db.session() as session:  # the answer they went back on is withdrawn
+        assert session.exec(select(Answer).where(Answer.step_id == "paid")).all() == []
+    await rig.client.press_button(sam["id"], again["message_id"], label="Yes")
+    expenses = await rig.next_question(sam, again)
+    await rig.client.press_button(sam["id"], expenses["message_id"], label=_button(expenses, "←"))
+    paid_again = await rig.next_question(sam, expenses)
+    assert "paid for your last session" in paid_again["text"]
+    with rig.db.session() as session:
+        assert session.exec(select(Answer).where(Answer.step_id == "paid")).all() == []
+
+
+async def test_pause_then_a_message_to_the_team_then_carry_on_and_resume(rig: Harness) -> None:
+    alex = rig.alex  # type: ignore[attr-defined]
+    sam, _, detail = await _at_detail(rig)
+    await rig.client.send_text(sam["id"], "pause")
+    paused = await rig.next_message(sam, detail)
+    assert "paused this check-in" in paused["text"] and "carry on" in paused["text"]
+    await rig.client.send_text(sam["id"], "Is the session still on Thursday?")  # not for the paused check-in
+    sent = await rig.next_message(sam, paused)
+    assert "passed this to the Carers' Voice team" in sent["text"]
+    assert await rig.message_containing(alex, rig.alex_seen, "still on Thursday", within=4)  # type: ignore[attr-defined]
+    await rig.client.send_text(sam["id"], "carry on")
+    back = await rig.next_message(sam, sent)
+    assert "Welcome back" in back["text"] and back["text"].endswith(detail["text"])
+    await rig.client.send_text(sam["id"], "pause")
+    paused = await rig.next_message(sam, back)
+    await rig.client.send_command(sam["id"], "resume")
+    resumed = await rig.next_message(sam, paused)
+    assert resumed["text"].endswith(detail["text"])
+    with rig.db.session() as session:
+        assert session.exec(select(Answer).where(Answer.step_id == "paid")).one().value == "no"
+
+
+async def test_words_at_a_button_question_are_kept_with_the_answer(rig: Harness) -> None:
+    sam, welcome = await rig.join("Sam")
+    rig.clock.advance(timedelta(days=8))
+    paid = await rig.next_question(sam, welcome)
+    await rig.client.send_text(sam["id"], "I need a BSL interpreter for the sessions")
+    kept = await rig.next_message(sam, paid)
+    assert "kept that as a note" in kept["text"] and kept["buttons"]
+    await rig.client.press_button(sam["id"], kept["message_id"], label="Not yet")
+    detail = await rig.next_question(sam, kept)
+    await rig.client.send_text(sam["id"], "stop")  # the check-in ends: the payment need is alerted
+    await rig.next_message(sam, detail)
+    with rig.db.session() as session:
+        answer = session.exec(select(Answer).where(Answer.step_id == "paid")).one()
+    assert (answer.value, answer.comment) == ("no", "I need a BSL interpreter for the sessions")
+    alert = await rig.message_containing(rig.alex, rig.alex_seen, "Payment", within=4)  # type: ignore[attr-defined]
+    assert "BSL interpreter" in alert["text"]
+
+
+async def test_a_long_message_telegram_splits_is_one_answer(rig: Harness) -> None:
+    sam, _, detail = await _at_detail(rig)
+    first = ("The payments have been late every month since March. " * 80)[:4090]
+    second = "And that is the whole story."
+    await rig.client.send_text(sam["id"], first)
+    await rig.client.send_text(sam["id"], second)
+    expenses = await rig.next_question(sam, detail)
+    assert "spent" in expenses["text"]
+    with rig.db.session() as session:
+        answer = session.exec(
+            select(Answer).where(Answer.step_id == "payment_detail", Answer.flow_id == "after-activity")
+        ).one()
+    assert answer.display.startswith("The payments") and answer.display.endswith(second)
+    assert len(answer.display) > 4096
+
+    # one part alone, near the limit: after a few seconds it is the answer
+    await rig.client.send_text(sam["id"], "Y" * 4050)
+    rig.clock.advance(timedelta(seconds=5))
+    heard = await rig.next_question(sam, expenses)
+    assert heard["message_id"] > expenses["message_id"]
