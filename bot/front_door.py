@@ -9,10 +9,12 @@ here is it decided where it goes.
    message that shows distress costs a database transaction.
 2. :func:`receive`, in one unit of work (its first query finds the person, their
    open check-in and whether the bot is waiting on an answer from them):
-   a. something the bot asked this person (a facilitator's resolve note or reason,
-      a note on an idea's outcome, a partner's idea after a bare ``/idea``);
-   b. the partner's open check-in: its next input;
-   c. otherwise the team: 0.2 · 3/9 passes it on; today the check-in says there is none open.
+   a. something the bot asked this person: a staff member's note or reply is a draft
+      shown back with Send / Edit / Cancel (bot/staff/prompts.py); a partner's idea
+      after a bare ``/idea``; a message for the team after ``/team``;
+   b. the partner's open check-in: its next input (a paused one takes only "carry on");
+   c. otherwise the team (bot/partners/team.py); staff's words reach no one, and say so.
+   An edited message goes to :func:`receive_edit`: the answer it gave, never another.
 
 Commands (``/pause``, ``/settings``, ...) and the staff's and settings' buttons
 are routed by the Application's handlers straight to their features, after step 1."""
