@@ -99,9 +99,10 @@ def _otherwise(
     now: datetime,
 ) -> None:
     """Nothing the bot asked, no check-in taking it: a partner's words go to their team."""
+    roles = projects.roles_of(session, person.id) if person is not None else set()
     if person is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)
-    elif projects.roles_of(session, person.id) <= set(safety.STAFF_ROLES) and projects.roles_of(session, person.id):
+    elif roles and roles <= set(safety.STAFF_ROLES):
         say(session, sender.chat_id, now, texts.STAFF_NOTHING_WAITING)
     elif person.consent_version is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)

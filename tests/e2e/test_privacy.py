@@ -61,7 +61,7 @@ async def test_mydata_holds_everything_stored(harness: Harness) -> None:
 
     with rig.db.session() as session:
         answers = session.exec(select(Answer).where(Answer.person_id == person.id).order_by(Answer.id)).all()
-        flags = session.exec(select(Flag).where(Flag.person_id == person.id)).all()
+        flags = session.exec(select(Flag).where(Flag.person_id == person.id).order_by(Flag.id)).all()
         events = session.exec(select(FlagEvent).where(FlagEvent.flag_id == flags[0].id)).all()
         checkins = session.exec(select(Checkin).where(Checkin.person_id == person.id).order_by(Checkin.id)).all()
         consents = session.exec(select(ConsentRecord).where(ConsentRecord.person_id == person.id)).all()
