@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.core.clock import ShiftedClock
+from bot.handlers import flood
 from bot.sandbox import Sandbox
 from storage import people
 from storage.db import Database
@@ -149,12 +150,18 @@ async def test_an_idea_is_never_an_idea_and_never_quoted_back(rig: Harness) -> N
 
 async def test_during_a_flood_pause(rig: Harness) -> None:
     sam, welcome = await rig.join("Sam")
-    for n in range(22):
+    assert rig.bot is not None
+    guard = rig.bot.application.bot_data[flood.BOT_DATA_KEY]
+    guard.limit = 3  # a flood sooner than 20 messages in 10 s: each of these would reach the team
+    for n in range(guard.limit + 1):
         await rig.client.send_text(sam["id"], f"hello {n}")
-    flooded = await rig.message_containing(sam, welcome, "minute", within=30)
-    await rig.client.send_text(sam["id"], "I took an overdose")
+    flooded = await rig.message_containing(sam, welcome, "minute", within=guard.limit + 2)
+    await rig.client.send_text(sam["id"], "hello again")  # ignored: the flood pause holds
+    await rig.client.send_text(sam["id"], "I took an overdose")  # but never for safety
     await _signposted(rig, sam, flooded)
-    await _alerted(rig, "I took an overdose", within=30)  # after the messages that reached the team
+    await _alerted(rig, "I took an overdose", within=guard.limit + 3)  # after the messages that reached the team
+    alex_heard = " ".join(m["text"] or "" for m in await rig.client.bot_messages(rig.alex["id"]))  # type: ignore[attr-defined]
+    assert "hello again" not in alex_heard  # the pause was real
 
 
 async def test_a_second_worse_message_alerts_again_with_the_new_words(rig: Harness) -> None:
