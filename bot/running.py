@@ -25,6 +25,7 @@ from bot.delivery.inbox import InboxWorker
 from bot.delivery.log_redaction import redact_token_in_logs
 from bot.delivery.outbox import Outbox
 from bot.delivery.webhook import WebhookServer
+from bot.partners import onboarding
 from storage import projects
 from storage.db import Database
 
@@ -92,7 +93,8 @@ def _awaiting(awaitable: object) -> str:
 
 
 def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Check the schema and the flows, and mirror the config's projects."""
+    """Check the schema and the flows, mirror the config's projects, and give staff their menu."""
+    clock = clock or SystemClock()
     db = Database(settings.storage.url)
     db.check_schema()
     flows = FlowRegistry.from_directory(settings.flows.directory)
@@ -100,7 +102,8 @@ def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         for project in settings.projects:
             projects.sync_project(session, project.id, project.name, project.timezone)
         flows.remember_all(session)
-    return Runtime(settings=settings, db=db, flows=flows, clock=clock or SystemClock())
+        onboarding.queue_staff_menus(session, [project.id for project in settings.projects], clock.now())
+    return Runtime(settings=settings, db=db, flows=flows, clock=clock)
 
 
 async def start_bot(

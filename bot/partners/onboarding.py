@@ -187,3 +187,15 @@ def _greet_staff(session: Session, sender: Sender, role: str, project_names: lis
         plain(texts.STAFF_WELCOME, first_name=sender.first_name, role=f"a {role}", projects=", ".join(project_names)),
         now,
     )
+
+
+def queue_staff_menus(session: Session, project_ids: list[str], now: datetime) -> None:
+    """At start: every member of staff's chat gets the staff command menu (one who joined
+    before the menus existed too); partners see the default menu."""
+    menus: dict[int, bool] = {}  # chat id -> coordinator somewhere
+    for project_id in project_ids:
+        for role in ("facilitator", "coordinator"):
+            for person in projects.people_with_role(session, project_id, role):
+                menus[person.chat_id] = menus.get(person.chat_id, False) or role == "coordinator"
+    for chat_id, coordinator in menus.items():
+        outbox.enqueue(session, chat_id, "setMyCommands", commands.staff_menu_payload(chat_id, coordinator), now)
