@@ -77,11 +77,7 @@ async def test_a_message_to_the_team_and_a_reply_after_its_preview(rig: Harness)
 
 async def test_resolve_then_a_command_then_stray_text_reaches_no_partner(rig: Harness) -> None:
     alex = rig.alex  # type: ignore[attr-defined]
-    sam, welcome = await rig.join("Sam")
-    rig.clock.advance(timedelta(days=8))
-    paid = await rig.next_question(sam, welcome)
-    await rig.client.press_button(sam["id"], paid["message_id"], label="Not yet")
-    detail = await rig.next_question(sam, paid)
+    sam, _, detail = await _at_detail(rig)
     await rig.client.send_text(sam["id"], "stop")
     stopped = await rig.next_message(sam, detail)
     alert = await rig.message_containing(alex, rig.alex_seen, "Payment")  # type: ignore[attr-defined]
@@ -146,11 +142,7 @@ async def test_commands_people_try_and_the_command_menu(rig: Harness) -> None:
 
 async def test_an_edit_changes_the_answer_it_was_never_the_current_question(rig: Harness) -> None:
     alex = rig.alex  # type: ignore[attr-defined]
-    sam, welcome = await rig.join("Sam")
-    rig.clock.advance(timedelta(days=8))
-    paid = await rig.next_question(sam, welcome)
-    await rig.client.press_button(sam["id"], paid["message_id"], label="Not yet")
-    detail = await rig.next_question(sam, paid)
+    sam, _, detail = await _at_detail(rig)
     await rig.client.send_text(sam["id"], "Still waiting for £40")
     expenses = await rig.next_question(sam, detail)
     typed = [m for m in await rig.client.transcript(sam["id"]) if m["text"] == "Still waiting for £40"][-1]
