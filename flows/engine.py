@@ -222,7 +222,7 @@ class _Turn:
             rows += [tuple(scale[i : i + per_row]) for i in range(0, len(scale), per_row)]
         if step.skippable:
             rows.append((Button(self.fixed("skip_button"), SKIP_VALUE),))
-        if self.state.history:
+        if rows and self.state.history:  # where buttons are shown; at a bare text question, typing back works
             rows.append((Button(self.fixed("back_button"), BACK_VALUE),))
         return tuple(rows)
 
