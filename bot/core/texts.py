@@ -49,7 +49,9 @@ STAFF_HELP = (
     "For staff:\n"
     "/flags — open needs in your projects\n"
     "/digest — a summary now\n"
-    "/partners — your projects' partners and when they last answered"
+    "/partners — your projects' partners and when they last answered\n"
+    "/cancel — stop whatever I'm waiting for from you (nothing is sent)\n"
+    "Anything I ask you for that a partner will read is shown back to you first, with Send."
 )
 COORDINATOR_HELP = (
     "For coordinators:\n"
