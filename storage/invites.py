@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from storage.models import Invite
 
@@ -25,11 +26,17 @@ def create_invite(
 def redeem_invite(session: Session, code: str, now: datetime) -> Invite | None:
     """Use up one use of a valid code.  None for wrong, used or expired codes,
     which callers must not tell apart to the person (it would leak what exists)."""
-    invite = session.get(Invite, code) if code else None
-    if invite is None or invite.uses_left <= 0 or invite.expires_at <= now:
+    if not code:
         return None
-    invite.uses_left -= 1
-    return invite
+    # one statement decides: two people using a single-use link at once cannot both get in
+    used = session.execute(
+        update(Invite)
+        .where(col(Invite.code) == code, col(Invite.uses_left) > 0, col(Invite.expires_at) > now)
+        .values(uses_left=col(Invite.uses_left) - 1)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Invite, code, populate_existing=True)
 
 
 def open_invites(session: Session, project_id: str, now: datetime) -> int:

@@ -64,7 +64,7 @@ def split_html(html_text: str, limit: int = MESSAGE_MAX_CHARS) -> list[str]:
     Lengths are counted on the visible text, as Telegram counts them."""
     pieces: list[str] = []
     current = ""
-    for block in html_text.strip().split("\n\n"):
+    for block in _fitting(html_text.strip().split("\n\n"), limit):
         candidate = f"{current}\n\n{block}" if current else block
         if current and visible_length(candidate) > limit:
             pieces.append(current)
@@ -89,3 +89,23 @@ def split_plain(text: str, limit: int = 3500) -> list[str]:
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     return [*pieces, text] if text else pieces
+
+
+def _fitting(blocks: list[str], limit: int) -> list[str]:
+    """Blocks that each fit a message: one too long (a project's list of partners) is
+    split at its line breaks, each line keeping its own tags."""
+    fitting: list[str] = []
+    for block in blocks:
+        if visible_length(block) <= limit:
+            fitting.append(block)
+            continue
+        current = ""
+        for line in block.split("\n"):
+            candidate = f"{current}\n{line}" if current else line
+            if current and visible_length(candidate) > limit:
+                fitting.append(current)
+                candidate = line
+            current = candidate
+        if current:
+            fitting.append(current)
+    return fitting

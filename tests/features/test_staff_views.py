@@ -11,9 +11,10 @@ from bot.core import texts
 from bot.core.callbacks import FlagAction
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
+from bot.core.telegram_format import visible_length
 from bot.partners import controls, onboarding
 from bot.staff import views
-from storage import invites
+from storage import invites, people, projects
 from tests.features.conftest import (
     ALEX,
     CASEY,
@@ -107,3 +108,19 @@ def test_digest_now_for_a_facilitator(rt: Runtime, next_update: NextUpdate) -> N
     digest = messages(rt, alex.chat_id)[before:]
     assert digest, "no digest was queued"
     assert any(f"#{flag_id}" in m.payload.get("text", "") for m in digest)
+
+
+def test_partners_for_a_large_project_comes_in_messages_telegram_accepts(rt: Runtime, next_update: NextUpdate) -> None:
+    """Over about 85 partners the list used to be one message too long for Telegram."""
+    alex = introduce(rt, next_update)
+    with rt.db.session() as session:
+        for n in range(300):
+            partner = people.upsert_person(session, 50_000 + n, 50_000 + n, f"Partner number {n:03}")
+            assert partner.id is not None
+            projects.ensure_membership(session, partner.id, PROJECT, "partner", "active")
+    views.handle_partners(rt, next_update(), alex)
+    texts_sent = [m.payload["text"] for m in messages(rt, alex.chat_id) if m.method == "sendMessage"]
+    sent = [text for text in texts_sent if "Partner number" in text]
+    assert len(sent) > 1 and all(visible_length(text) <= 4096 for text in sent)
+    shown = "\n".join(sent)
+    assert all(f"Partner number {n:03}" in shown for n in range(300))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from storage import (
@@ -21,7 +22,7 @@ from storage import (
     updates,
 )
 from storage.db import Database, SchemaOutOfDate
-from storage.models import Answer, Checkin, FlagEvent
+from storage.models import Answer, Checkin, FlagEvent, Invite
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -282,6 +283,37 @@ def test_invite_is_single_use_and_expires(db: Database) -> None:
         assert invites.redeem_invite(session, code, NOW) is None
         assert invites.redeem_invite(session, old, NOW) is None
         assert invites.redeem_invite(session, "not-a-code", NOW) is None
+
+
+def test_a_single_use_invite_lets_in_one_of_two_people_using_it_at_once(db: Database) -> None:
+    """Two transactions redeem the same single-use code, neither committing until both have
+    tried: one gets in (a read, then a write of the count, let both in)."""
+    _partner(db)
+    with db.session() as session:
+        code = invites.create_invite(session, "p1", "partner", NOW, timedelta(days=1)).code
+    results: list[bool] = []
+    barrier = threading.Barrier(2)
+
+    def redeem() -> None:
+        try:
+            with db.session() as session:
+                redeemed = invites.redeem_invite(session, code, NOW) is not None
+                try:  # both hold their transaction open until both have tried (or a lock makes one wait)
+                    barrier.wait(timeout=2)
+                except threading.BrokenBarrierError:
+                    pass
+            results.append(redeemed)
+        except OperationalError:  # SQLite: the second writer is told the database is busy
+            results.append(False)
+
+    threads = [threading.Thread(target=redeem) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, True]
+    with db.session() as session:
+        assert session.get(Invite, code).uses_left == 0  # type: ignore[union-attr]
 
 
 def test_update_is_claimed_once(db: Database) -> None:
