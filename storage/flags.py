@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -107,9 +108,25 @@ def flags_not_alerted(session: Session, project_id: str, severities: Sequence[st
     return list(session.execute(_NOT_ALERTED, {"project_id": project_id, "severities": list(severities)}).scalars())
 
 
-def mark_alerted(session: Session, flags: list[Flag], now: datetime) -> None:
-    for flag in flags:
-        flag.alerted_at = now
+def claim_for_alert(session: Session, fresh: list[Flag], now: datetime) -> list[Flag]:
+    """Mark these flags alerted and return those this transaction marked: of two check-ins
+    ending at once (two workers, PostgreSQL), only one alerts each flag.  The UPDATE takes
+    the rows' locks; the other waits, then finds them alerted already."""
+    ids = [flag.id for flag in fresh]
+    if not ids:
+        return []
+    claimed = set(
+        session.execute(
+            update(Flag)
+            .where(col(Flag.id).in_(ids), col(Flag.alerted_at).is_(None))
+            .values(alerted_at=now)
+            .returning(col(Flag.id))
+        ).scalars()
+    )
+    for flag in fresh:
+        if flag.id in claimed:
+            set_committed_value(flag, "alerted_at", now)
+    return [flag for flag in fresh if flag.id in claimed]
 
 
 def get_flag(session: Session, flag_id: int) -> Flag | None:

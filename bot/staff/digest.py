@@ -203,6 +203,9 @@ def queue_alerts(session: Session, rt: Runtime, project_id: str, now: datetime, 
     if not facilitators:
         log.warning("project %s has new flags but no facilitator has started the bot yet", project_id)
         return
+    fresh = flags.claim_for_alert(session, fresh, now)  # once each, whatever runs at the same time
+    if not fresh:
+        return
     project = projects.get_project(session, project_id)
     views = [view_of(session, flag, _person(session, flag), now, rt.settings, since=flag.opened_at) for flag in fresh]
     html = (
@@ -214,7 +217,6 @@ def queue_alerts(session: Session, rt: Runtime, project_id: str, now: datetime, 
     for facilitator in facilitators:
         for payload in messages:
             outbox.enqueue(session, facilitator.chat_id, "sendMessage", payload, now)
-    flags.mark_alerted(session, fresh, now)
     log.info("alerted %d facilitator(s) of project %s about %d flag(s)", len(facilitators), project_id, len(fresh))
 
 

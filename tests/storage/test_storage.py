@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -235,7 +236,7 @@ def test_alerts_are_due_for_fresh_open_flags_of_the_asked_severities_only(db: Da
                 strict=True,
             )
         }
-        flags.mark_alerted(session, [made["told"]], NOW)
+        flags.claim_for_alert(session, [made["told"]], NOW)
         flags.change(session, made["closed"], "resolved", None, "sorted", NOW)
     with db.session() as session:
         assert [f.need for f in flags.flags_not_alerted(session, "p1", ["urgent"])] == ["urgent"]
@@ -298,10 +299,9 @@ def test_a_single_use_invite_lets_in_one_of_two_people_using_it_at_once(db: Data
         try:
             with db.session() as session:
                 redeemed = invites.redeem_invite(session, code, NOW) is not None
-                try:  # both hold their transaction open until both have tried (or a lock makes one wait)
+                # both hold their transaction open until both have tried (or a lock makes one wait)
+                with contextlib.suppress(threading.BrokenBarrierError):
                     barrier.wait(timeout=2)
-                except threading.BrokenBarrierError:
-                    pass
             results.append(redeemed)
         except OperationalError:  # SQLite: the second writer is told the database is busy
             results.append(False)
@@ -314,6 +314,41 @@ def test_a_single_use_invite_lets_in_one_of_two_people_using_it_at_once(db: Data
     assert sorted(results) == [False, True]
     with db.session() as session:
         assert session.get(Invite, code).uses_left == 0  # type: ignore[union-attr]
+
+
+def test_two_check_ins_ending_at_once_alert_a_flag_once(db: Database) -> None:
+    """Both read the flag as not yet alerted; only one of them may alert it."""
+    person_id = _partner(db)
+    with db.session() as session:
+        flags.open_flag(
+            session,
+            project_id="p1",
+            person_id=person_id,
+            need="payment",
+            severity="high",
+            note="",
+            answer_ids=[],
+            now=NOW,
+        )
+    claimed: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def alert() -> None:
+        try:
+            with db.session() as session:
+                fresh = flags.flags_not_alerted(session, "p1", ["high"])
+                with contextlib.suppress(threading.BrokenBarrierError):  # both have read before either claims
+                    barrier.wait(timeout=2)
+                claimed.append(len(flags.claim_for_alert(session, fresh, NOW)))
+        except OperationalError:  # SQLite: the second writer is told the database is busy
+            claimed.append(0)
+
+    threads = [threading.Thread(target=alert) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(claimed) == [0, 1]
 
 
 def test_update_is_claimed_once(db: Database) -> None:
