@@ -231,7 +231,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.running import RunningBot, start_bot
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.running import STARTUP_TRIES, RunningBot, start_bot
 
     settings = _settings(args)
     if not settings.token:
@@ -264,7 +266,22 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             await running.stop()
 
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    except InvalidToken:
+        print(
+            "Telegram did not accept the bot token (TELEGRAM_BOT_TOKEN or [telegram] token); "
+            "check it with @BotFather. (The token is not shown here.)",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        print(
+            f"Could not reach Telegram after {STARTUP_TRIES} tries ({type(error).__name__}); "
+            "check the network and [telegram] base_url, then start again.",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

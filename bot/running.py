@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -113,7 +113,7 @@ async def start_bot(
     redact_token_in_logs(settings.token)
     runtime = prepare_runtime(settings, clock)
     application = build_application(runtime)
-    await application.initialize()
+    await _with_retries(application.initialize, "asking Telegram who the bot is (getMe)")
     runtime.outbox = Outbox(application.bot, runtime.db, runtime.clock, paid_broadcast=settings.telegram.paid_broadcast)
     await runtime.outbox.start()
     await _partners_menu(application)
@@ -121,12 +121,34 @@ async def start_bot(
     if webhook is not None:
         return await _serve_webhook(RunningBot(runtime, application), webhook)
     assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+    await application.updater.start_polling(
+        poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, bootstrap_retries=STARTUP_TRIES
+    )
     me = application.bot.username
     log.info(
         "bot @%s is running with %d flow(s) and %d project(s)", me, len(runtime.flows.current), len(settings.projects)
     )
     return RunningBot(runtime, application)
+
+
+#: a brief network failure at start (getMe, deleteWebhook, setWebhook) is tried again this many times
+STARTUP_TRIES = 5
+STARTUP_BACKOFF_SECONDS = 1.0
+
+
+async def _with_retries(call: Callable[[], Awaitable[object]], what: str) -> None:
+    """Start-up calls to Telegram survive a brief network failure: tried again with a growing
+    wait.  A refused token (InvalidToken) is not a network failure and is raised at once."""
+    for attempt in range(1, STARTUP_TRIES + 1):
+        try:
+            await call()
+            return
+        except (NetworkError, TimedOut) as error:
+            if isinstance(error, BadRequest) or attempt == STARTUP_TRIES:
+                raise
+            wait = STARTUP_BACKOFF_SECONDS * 2 ** (attempt - 1)
+            log.warning("%s failed (%s); trying again in %.0f s", what, type(error).__name__, wait)
+            await asyncio.sleep(wait)
 
 
 async def _partners_menu(application: Application) -> None:
@@ -145,8 +167,11 @@ async def _serve_webhook(running: RunningBot, options: WebhookOptions) -> Runnin
     await running.inbox.start()
     running.webhook = WebhookServer(options, running.inbox)
     await running.webhook.start()
-    await running.application.bot.set_webhook(
-        options.url, secret_token=options.secret, allowed_updates=Update.ALL_TYPES
+    await _with_retries(
+        lambda: running.application.bot.set_webhook(
+            options.url, secret_token=options.secret, allowed_updates=Update.ALL_TYPES
+        ),
+        "telling Telegram the webhook (setWebhook)",
     )
     log.info("bot @%s is serving webhook %s", running.application.bot.username, options.url)
     return running

@@ -157,3 +157,16 @@ def test_activity_add_schedules_after_activity_checkins(tmp_path: Path, capsys: 
     assert (local_due.date(), local_due.hour) == (held_on + timedelta(days=1), 18)
     assert checkin.status == "scheduled" and checkin.flow_id == "after-activity"
     database.dispose()
+
+
+def test_run_with_a_wrong_token_says_so_kindly_and_never_prints_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sandbox_process: tuple[str, str]
+) -> None:
+    base_url, _ = sandbox_process
+    wrong = "123456:not-the-right-token-at-all"
+    config = _config(tmp_path, base_url=base_url, token=wrong)
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    assert main(["--config", str(config), "run"]) == 2
+    captured = capsys.readouterr()
+    assert "did not accept the bot token" in captured.err
+    assert wrong not in captured.err + captured.out and "not-the-right-token" not in captured.err
