@@ -99,10 +99,9 @@ def _otherwise(
     now: datetime,
 ) -> None:
     """Nothing the bot asked, no check-in taking it: a partner's words go to their team."""
-    roles = projects.roles_of(session, person.id) if person is not None else set()
     if person is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)
-    elif roles and roles <= set(safety.STAFF_ROLES):
+    elif projects.is_staff_only(session, person.id):
         say(session, sender.chat_id, now, texts.STAFF_NOTHING_WAITING)
     elif person.consent_version is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)

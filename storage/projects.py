@@ -54,3 +54,12 @@ def people_with_role(session: Session, project_id: str, role: str) -> list[Perso
 def roles_of(session: Session, person_id: int) -> set[str]:
     """The roles a person has in any project (not counting ones they left)."""
     return {m.role for m in memberships_of(session, person_id) if m.status != "left"}
+
+
+STAFF_ROLES = ("facilitator", "coordinator")
+
+
+def is_staff_only(session: Session, person_id: int) -> bool:
+    """Staff somewhere and a partner nowhere: their messages are not a partner's."""
+    roles = roles_of(session, person_id)
+    return bool(roles) and roles <= set(STAFF_ROLES)

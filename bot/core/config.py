@@ -307,6 +307,10 @@ class Settings(_Strict):
     def project(self, project_id: str) -> ProjectSettings | None:
         return next((p for p in self.projects if p.id == project_id), None)
 
+    def project_index(self, project_id: str) -> int | None:
+        """A project's place in the config: buttons carry it (ids may be too long for callback data)."""
+        return next((i for i, p in enumerate(self.projects) if p.id == project_id), None)
+
     @property
     def token(self) -> str:
         return os.environ.get("TELEGRAM_BOT_TOKEN") or self.telegram.token

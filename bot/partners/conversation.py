@@ -87,7 +87,7 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
     follow_ups = flags.follow_ups_due(session, persons)
     # the current versions are in the database already: stored when loaded (bot/core/flow_registry.remember_all)
     current = {flow_id: rt.flows.current.get(flow_id) for flow_id in {checkin.flow_id for checkin in claimed}}
-    names = {project_id: _project_name(session, rt, project_id) for project_id in {c.project_id for c in claimed}}
+    names = {project_id: project_name(session, rt, project_id) for project_id in {c.project_id for c in claimed}}
     previous = checkins.last_answers(
         session, [c for c in claimed if (f := current[c.flow_id]) is not None and f.uses_previous]
     )
@@ -199,10 +199,10 @@ def context_for(
         if flow.uses_previous and checkin.id is not None
         else {}
     )
-    return _context(person, _project_name(session, rt, checkin.project_id), previous)
+    return _context(person, project_name(session, rt, checkin.project_id), previous)
 
 
-def _project_name(session: Session, rt: Runtime, project_id: str) -> str:
+def project_name(session: Session, rt: Runtime, project_id: str) -> str:
     """From the config (the database mirrors it); a project since removed from it is still in the database."""
     configured = rt.settings.project(project_id)
     if configured is not None:

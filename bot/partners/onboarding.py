@@ -21,7 +21,6 @@ from storage.models import Checkin, Person
 
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = ("facilitator", "coordinator")
 #: marks a scheduled check-in held until the partner accepts a new consent text
 HELD = "held_for_consent"
 #: a held check-in is looked at again this often (accepting releases it at once)
@@ -51,7 +50,7 @@ def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, 
         return
     person = people.upsert_person(session, sender.telegram_user_id, sender.chat_id, sender.first_name)
     projects.ensure_membership(session, person.id, project.id, invite.role, "pending")  # type: ignore[arg-type]
-    if invite.role in STAFF_ROLES:
+    if invite.role in projects.STAFF_ROLES:
         projects.ensure_membership(session, person.id, project.id, invite.role, "active")  # type: ignore[arg-type]
         _greet_staff(session, sender, invite.role, [project.name], now)
         return

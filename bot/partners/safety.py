@@ -39,15 +39,13 @@ EVIDENCE_FLOW = "safety"
 EVIDENCE_STEP = "message"
 #: the longest piece of a message kept as evidence
 EVIDENCE_MAX_CHARS = 4096
-STAFF_ROLES = ("facilitator", "coordinator")
 
 
 def is_staff_only(rt: Runtime, telegram_user_id: int) -> bool:
     """Staff messages are not checked: someone who is staff somewhere and a partner nowhere."""
     with rt.db.session() as session:
         person = people.person_by_telegram_id(session, telegram_user_id)
-        roles = projects.roles_of(session, person.id) if person is not None else set()  # type: ignore[arg-type]
-    return bool(roles) and roles <= set(STAFF_ROLES)
+        return person is not None and projects.is_staff_only(session, person.id)  # type: ignore[arg-type]
 
 
 @once_per_update

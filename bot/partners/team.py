@@ -17,6 +17,7 @@ from bot.core.runtime import Runtime
 from bot.core.sender import Sender
 from bot.core.telegram_format import split_html, text_payload
 from bot.core.unit import once_per_update
+from bot.partners import conversation
 from bot.staff import team as staff_team
 from storage import flags, outbox, people, projects, team
 from storage.models import Person
@@ -63,9 +64,9 @@ def send(session: Session, rt: Runtime, person: Person | PartnerRow, text: str, 
     prompt = flags.get_prompt(session, person_id)
     assert prompt is not None
     flags.set_draft(session, prompt, text, now)
-    places = {project_id: _config_index(rt, project_id) for project_id in project_ids}
+    places = {project_id: rt.settings.project_index(project_id) for project_id in project_ids}
     buttons = [
-        [(_project_name(rt, session, project_id), TeamProject(place).data())]
+        [(_name(session, rt, project_id), TeamProject(place).data())]
         for project_id, place in places.items()
         if place is not None
     ]
@@ -84,7 +85,7 @@ def deliver(
         now,
         texts.TEAM_SENT,
         first_name=person.first_name,
-        project_name=_project_name(rt, session, project_id),
+        project_name=_name(session, rt, project_id),
     )
 
 
@@ -110,7 +111,7 @@ def _show_thread(session: Session, rt: Runtime, person: Person, project_id: str,
     thread = team.thread(session, person.id, project_id, THREAD_SHOWN)  # type: ignore[arg-type]
     if not thread:
         return
-    header = texts.TEAM_THREAD_HEADER.replace("{project_name}", _project_name(rt, session, project_id))
+    header = texts.TEAM_THREAD_HEADER.replace("{project_name}", _name(session, rt, project_id))
     lines = [escape(header)]
     for message in thread:
         author = people.get_person(session, message.author_id) if message.author_id is not None else None
@@ -125,13 +126,5 @@ def _project_ids(session: Session, person_id: int) -> list[str]:
     return list(dict.fromkeys(m.project_id for m in memberships if m.status == "active"))
 
 
-def _project_name(rt: Runtime, session: Session, project_id: str) -> str:
-    configured = rt.settings.project(project_id)
-    if configured is not None:
-        return configured.name
-    project = projects.get_project(session, project_id)
-    return project.name if project else project_id
-
-
-def _config_index(rt: Runtime, project_id: str) -> int | None:
-    return next((i for i, p in enumerate(rt.settings.projects) if p.id == project_id), None)
+def _name(session: Session, rt: Runtime, project_id: str) -> str:
+    return conversation.project_name(session, rt, project_id) or project_id

@@ -66,7 +66,12 @@ def handle_invite(
     if len(project_ids) == 1:
         _send_link(session, rt, sender, bot_username, project_ids[0], role)
         return
-    buttons = [[(_project_name(rt, pid), InviteChoice(role, _index(rt, pid)).data())] for pid in project_ids]
+    places = {pid: rt.settings.project_index(pid) for pid in project_ids}  # a coordinator's projects are the config's
+    buttons = [
+        [(_project_name(rt, pid), InviteChoice(role, place).data())]
+        for pid, place in places.items()
+        if place is not None
+    ]
     say(session, sender.chat_id, now, texts.INVITE_WHICH_PROJECT, buttons)
 
 
@@ -87,11 +92,6 @@ def handle_invite_choice(
 def _project_name(rt: Runtime, project_id: str) -> str:
     project = rt.settings.project(project_id)
     return project.name if project else project_id
-
-
-def _index(rt: Runtime, project_id: str) -> int:
-    """Buttons carry the project's place in the config: ids may be too long for callback data."""
-    return next(i for i, p in enumerate(rt.settings.projects) if p.id == project_id)
 
 
 def _send_link(session: Session, rt: Runtime, sender: Sender, bot_username: str, project_id: str, role: str) -> None:
