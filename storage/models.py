@@ -316,10 +316,18 @@ class InboxUpdate(SQLModel, table=True):
     update_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
     #: the chat (or user) the update belongs to; NULL for updates without one
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
-    payload: dict[str, Any] = Field(sa_type=JSON)
-    #: pending -> processing -> done | failed
+    #: the raw update (names, text): cleared once it is handled or parked (storage/retention.py)
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSON, nullable=True)
+    #: pending -> processing -> done | parked.  ``parked``: it failed ``failures`` times (or its
+    #: process died handling it), so it is set aside for `checkin doctor`; polling mode parks here too
     status: str = Field(default="pending", max_length=16)
     attempts: int = 0
+    #: times handling it raised (not database outages: those are retried without counting)
+    failures: int = 0
+    #: why it last failed: the exception's type and where, never partner text
+    error: str | None = Field(default=None, sa_type=Text)
+    #: a failed update is tried again from this time (its chat waits behind it)
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
     received_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -361,6 +369,10 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
     error: str | None = Field(default=None, sa_type=Text)
+    #: what the message asks for, if a partner must answer it ("checkin:<id>", "consent:<person id>"),
+    #: so a send that may not have arrived is followed up (bot/partners/lost_messages.py)
+    ref: str | None = Field(default=None, max_length=64)
+    followed_up_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Lease(SQLModel, table=True):
