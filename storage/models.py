@@ -311,7 +311,11 @@ class InboxUpdate(SQLModel, table=True):
     after the answer loses nothing.  Workers claim them one chat at a time, in
     update order, so each partner's messages are handled in the order sent."""
 
-    __table_args__ = (Index("ix_inbox_status_chat", "status", "chat_id", "update_id"),)
+    __table_args__ = (
+        Index("ix_inbox_status_chat", "status", "chat_id", "update_id"),
+        # retention clears and deletes handled rows by age (storage/retention.py)
+        Index("ix_inbox_status_received", "status", "received_at"),
+    )
 
     update_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
     #: the chat (or user) the update belongs to; NULL for updates without one
@@ -337,7 +341,8 @@ class ProcessedUpdate(SQLModel, table=True):
     their effects, so a redelivered update is processed once."""
 
     update_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
-    processed_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
+    #: indexed for retention, which forgets ids by age (storage/retention.py)
+    processed_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime, index=True)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -353,6 +358,9 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "not_before"),
         Index("ix_outbox_status_id", "status", "id"),
+        # a claim takes each chat's first few pending messages; lost questions and pruning go by age
+        Index("ix_outbox_status_chat", "status", "chat_id", "id"),
+        Index("ix_outbox_status_created", "status", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

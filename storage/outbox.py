@@ -12,10 +12,10 @@ whose claim expired and was taken over cannot move the row to ``sending``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, bindparam, func, update
+from sqlalchemy import Integer, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from storage.locks import serialise
@@ -32,9 +32,13 @@ CLAIM_LOCK_KEY = 0x0B0C_5E4D
 _TABLE = table_of(OutboxMessage)
 
 
-def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime) -> None:
+def enqueue(
+    session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime, *, ref: str | None = None
+) -> None:
     """Queue a message in the session's transaction: written at the commit with
-    the unit of work's other rows, in the order queued (see storage/queued.py)."""
+    the unit of work's other rows, in the order queued (see storage/queued.py).
+    ``ref`` names what the message asks the partner ("checkin:<id>"), so one that
+    may not have arrived is followed up (:func:`lost_questions`)."""
     row = {
         "chat_id": chat_id,
         "method": method,
@@ -43,6 +47,7 @@ def enqueue(session: Session, chat_id: int, method: str, payload: dict[str, Any]
         "attempts": 0,
         "not_before": now,
         "created_at": now,
+        "ref": ref,
     }
     queue_insert(session, _TABLE, row)
 
@@ -65,10 +70,21 @@ _BUSY_CHATS = select(_TABLE.c.chat_id).where(
     _TABLE.c.status.in_(IN_HAND)
     | ((_TABLE.c.status == "pending") & (_TABLE.c.not_before > bindparam("claim_now", type_=UTCDateTime)))
 )
-_CLAIMABLE = (
-    select(_TABLE.c.id)
+#: how many of one chat's messages a claim takes at most: Telegram's burst for one chat, so
+#: a chat with a long backlog (a facilitator's alerts) never fills a claim other chats need
+PER_CHAT_CLAIM = 3
+_HEADS = (
+    select(
+        _TABLE.c.id,
+        func.row_number().over(partition_by=_TABLE.c.chat_id, order_by=_TABLE.c.id).label("place"),
+    )
     .where(_TABLE.c.status == "pending", _TABLE.c.chat_id.not_in(_BUSY_CHATS))  # not yet due: its chat is busy
-    .order_by(_TABLE.c.id)
+    .subquery()
+)
+_CLAIMABLE = (
+    select(_HEADS.c.id)
+    .where(_HEADS.c.place <= PER_CHAT_CLAIM)
+    .order_by(_HEADS.c.id)
     .limit(bindparam("claim_limit", type_=Integer))
 )
 _CLAIM = (
@@ -100,7 +116,8 @@ _MARK_SENT = (
 
 
 def claim_sendable(session: Session, now: datetime, limit: int) -> list[Claimed]:
-    """Claim up to ``limit`` due pending messages, oldest first, marking them ``claimed``.
+    """Claim up to ``limit`` due pending messages, oldest first, marking them ``claimed``;
+    at most ``PER_CHAT_CLAIM`` of one chat, so a chat's backlog never holds up the others.
 
     A chat with a message in hand or waiting for a retry is skipped, so each
     chat keeps its order, across processes too: the claim is one UPDATE
@@ -210,23 +227,59 @@ def pending_count(session: Session) -> int:
     return session.exec(select(func.count()).where(col(OutboxMessage.status).in_(("pending", *IN_HAND)))).one()
 
 
-def _first_waiting(status: str) -> Select[tuple[datetime]]:
-    """The created_at of the oldest message in ``status`` that may go now: an index walk on
-    (status, id) that stops at the first row, however long the queue."""
-    query = select(_TABLE.c.created_at).where(_TABLE.c.status == status).order_by(_TABLE.c.id).limit(1)
-    if status == "pending":  # one waiting for a retry is not late
-        query = query.where(_TABLE.c.not_before <= bindparam("now", type_=UTCDateTime))
-    return query
-
-
-_FIRST_WAITING = [_first_waiting(status) for status in ("pending", "claimed")]
+#: the oldest message that could go now and waits only for the sender: pending, due, and
+#: first in a chat with nothing in hand (one queued behind its own chat is merely paced)
+_OLDEST_WAITING = (
+    select(_TABLE.c.created_at)
+    .where(
+        _TABLE.c.status == "pending",
+        _TABLE.c.not_before <= bindparam("claim_now", type_=UTCDateTime),
+        _TABLE.c.chat_id.not_in(_BUSY_CHATS),
+    )
+    .order_by(_TABLE.c.id)
+    .limit(1)
+)
 
 
 def oldest_waiting(session: Session, now: datetime) -> datetime | None:
-    """When the longest-waiting message that could be sent now was queued (pending,
-    or claimed and paced), or None if there is none: how far behind the sender is."""
-    queued = [session.execute(query, {"now": now}).scalar() for query in _FIRST_WAITING]
-    return min((at for at in queued if at is not None), default=None)
+    """When the longest-waiting message that only the sender holds back was queued, or
+    None: how far behind the sender is.  A message queued behind its own chat's earlier
+    ones (a facilitator's backlog, paced at a message a second) does not count."""
+    return session.execute(_OLDEST_WAITING, {"claim_now": now}).scalar()
+
+
+#: statuses of a send that may not have reached the partner: a timeout or a crash mid-send
+#: (``uncertain``), or one Telegram kept failing with server errors (``failed``, "gave up")
+_LOST = (_TABLE.c.status == "uncertain") | ((_TABLE.c.status == "failed") & _TABLE.c.error.startswith("gave up"))
+
+
+class Lost(NamedTuple):
+    id: int
+    chat_id: int
+    ref: str
+
+
+def lost_questions(session: Session, settled_before: datetime, limit: int = 500) -> list[Lost]:
+    """Messages that asked the partner something and may not have arrived, not yet
+    followed up, queued in the day before ``settled_before`` (a send settles within
+    minutes; an older one has had its check-in's reminder anyway)."""
+    rows = session.execute(
+        select(_TABLE.c.id, _TABLE.c.chat_id, _TABLE.c.ref)
+        .where(
+            _LOST,
+            _TABLE.c.created_at < settled_before,
+            _TABLE.c.created_at >= settled_before - timedelta(days=1),
+            _TABLE.c.ref.is_not(None),
+            _TABLE.c.followed_up_at.is_(None),
+        )
+        .order_by(_TABLE.c.id)
+        .limit(limit)
+    )
+    return [Lost(*row) for row in rows]
+
+
+def mark_followed_up(session: Session, message_ids: Sequence[int], now: datetime) -> None:
+    session.execute(update(_TABLE).where(_TABLE.c.id.in_(message_ids)).values(followed_up_at=now))
 
 
 def messages_for_chat(session: Session, chat_id: int) -> list[OutboxMessage]:

@@ -1,11 +1,13 @@
 """The one place that sends to Telegram.
 
 Messages are rows queued in the same transaction as the decision behind them;
-this sender claims them, keeps each chat in order, paces sends to Telegram's
-limits (about 30 a second overall, about 1 a second per chat), honours
-RetryAfter, retries server and network errors with backoff, and records the
-outcome.  A message Telegram accepted is never sent again.  After a timeout, or
-a crash mid-send, the message is marked ``uncertain`` and not resent: Telegram
+this sender claims them fairly across chats (a few of each chat's at a time),
+keeps each chat in order, paces sends to Telegram's limits (30 in any second
+overall, edits included; about 1 a second per chat with a burst of 3), honours
+RetryAfter (one chat's 429 pauses that chat only), retries server and network
+errors with backoff, and records the outcome; a send it gives up on is logged.
+A message Telegram accepted is never sent again.  After a timeout, or a crash
+mid-send, the message is marked ``uncertain`` and not resent: Telegram
 may have delivered it, and a partner getting the same question twice is worse
 for trust than a facilitator seeing one uncertain delivery in the log.  Only
 timeouts that prove the request never left (connect and pool timeouts) are
@@ -16,10 +18,12 @@ database (webhook workers) elect a sender with a lease row (storage/leases.py)
 named after the bot; the others only queue.  If the sender dies its lease runs
 out (``SENDER_LEASE``) and another takes over.
 
-Restart safety: a message is marked ``sending`` in its own transaction just
-before its HTTP request, so a crash (even kill -9) leaves at most the requests
-then under way (at most ``MAX_IN_FLIGHT``) as ``uncertain``; messages merely claimed return to pending once
-their lease expires (see storage/outbox.py).  At most ``CLAIM_BATCH`` messages
+Restart safety: a message is marked ``sending`` in its own transaction once every
+limit has let it go, just before its HTTP request, so a crash (even kill -9) leaves
+at most the requests then under way (at most ``MAX_IN_FLIGHT``) as ``uncertain``;
+messages merely claimed or paced return to pending once their lease expires (see
+storage/outbox.py).  An uncertain message that asked the partner something is
+followed up (bot/partners/reminders.py).  At most ``CLAIM_BATCH`` messages
 are in hand at once, so memory stays flat however many partners are due.
 """
 
@@ -34,6 +38,7 @@ import os
 import socket
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -51,6 +56,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.core.clock import Clock
+from bot.core.lag import Lag
 from bot.delivery.api_request import never_sent
 from bot.delivery.group_commit import GroupCommitter
 from storage import leases, people
@@ -79,13 +85,16 @@ SENDER_LEASE, RENEW_EVERY = timedelta(seconds=20), 5.0
 STOP_SENDS_SECONDS = 10.0
 #: Telegram's overall limit, messages a second, and the paid-broadcast one
 OVERALL_RATE, PAID_BROADCAST_RATE = 30.0, 1000.0
-#: Telegram's limit for one private chat: about a message a second sustained, short bursts tolerated
+#: Telegram's limit for one private chat: about a message a second sustained, a burst of 3
 CHAT_RATE, CHAT_BURST = 1.0, 3.0
-#: the overall pacer's burst, in seconds of its rate: 10 messages at 30/s, 333 at 1,000/s.  It lets
-#: the pacer make up for a stalled event loop (with a tenth of a second, every longer stall lost
-#: its sends for good and a paid round averaged 964-993/s), and stays well inside Telegram's
-#: allowance as the sandbox models it (a full second's worth)
-BURST_SECONDS = 1 / 3
+#: the overall limit's window, seconds: Telegram counts messages in any one second; the
+#: extra 20 ms covers the jitter between a request leaving here and reaching Telegram
+WINDOW_SPAN = 1.02
+#: how soon a sender waiting on a window full of reservations looks again
+RESERVED_POLL = 0.005
+#: 429s in a row, for more than one chat, that mean the whole bot is over Telegram's limit
+#: (one chat's 429 pauses that chat only; Telegram's answer does not say which it is)
+GLOBAL_429S = 3
 GROUP_RATE = 20 / 60
 TEXT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
 #: methods about the bot, not a message: their row's chat keeps them in order, but they take no chat_id
@@ -100,42 +109,68 @@ class Outcome(enum.Enum):
     UNREACHABLE = "unreachable"  # blocked or deactivated: send nothing more
 
 
-class TokenBucket:
-    """``rate`` tokens a second, at most ``capacity`` saved up for a burst."""
+class ChatPace:
+    """One chat's limit: ``rate`` messages a second, at most ``burst`` at once.  Asked
+    first (:meth:`ready_in`) and charged only when the request goes out (:meth:`take`),
+    so a send held up elsewhere (the overall limit, the database) is never counted
+    earlier than Telegram sees it."""
 
-    def __init__(self, rate: float, capacity: float) -> None:
-        self.rate, self.capacity = rate, capacity
-        self.tokens, self.updated = capacity, time.monotonic()
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.updated = burst, time.monotonic()
 
-    def delay(self) -> float:
-        """Take a token; return how long to wait before using it."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+    def _refill(self, now: float) -> None:
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
+
+    def ready_in(self) -> float:
+        """Seconds until this chat may send again (0: now)."""
+        self._refill(time.monotonic())
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self._refill(time.monotonic())
         self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
 
-class SharedBucket(TokenBucket):
-    """The overall limit, shared by every chat's sender.  A token is taken only
-    when the request really goes out (one waiter at a time, first come first
-    served), so an event loop that stalled cannot release a burst of sends
-    whose turns came due meanwhile: that burst is what earns 429s."""
+class SlidingWindow:
+    """The overall limit as Telegram counts it: at most ``limit`` messages in any
+    ``span`` seconds, no burst above it.  A send reserves its place before its
+    database mark and is stamped when its request goes out; reserved places count
+    until then, so however long the mark takes, no second holds more than the limit.
+    One waiter at a time, first come first served: an event loop that stalled cannot
+    release a burst of sends whose turns came due meanwhile."""
 
-    def __init__(self, rate: float, capacity: float) -> None:
-        super().__init__(rate, capacity)
+    def __init__(self, limit: float, span: float) -> None:
+        self.limit, self.span = limit, span
+        self._stamps: deque[float] = deque()
+        self._reserved = 0
         self._turn = asyncio.Lock()
 
-    async def take(self) -> None:
+    def _wait(self, now: float) -> float:
+        while self._stamps and self._stamps[0] <= now - self.span:
+            self._stamps.popleft()
+        over = len(self._stamps) + self._reserved - self.limit
+        if over < 0:
+            return 0.0
+        if over < len(self._stamps):  # the send that leaves room is the over-th oldest
+            return self._stamps[int(over)] + self.span - now
+        return RESERVED_POLL  # the window is all reservations: they are stamped in a moment
+
+    async def reserve(self) -> None:
         async with self._turn:
-            while True:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                await asyncio.sleep((1 - self.tokens) / self.rate)
+            while (wait := self._wait(time.monotonic())) > 0:
+                await asyncio.sleep(wait)
+            self._reserved += 1
+
+    def stamp(self) -> None:
+        """The reserved send's request goes out now."""
+        self._reserved -= 1
+        self._stamps.append(time.monotonic())
+
+    def cancel(self) -> None:
+        """The reserved send is not made."""
+        self._reserved -= 1
 
 
 class Outbox:
@@ -155,10 +190,12 @@ class Outbox:
         self.send_timeout = send_timeout
         #: messages a second this outbox sends at most
         self.rate = PAID_BROADCAST_RATE if paid_broadcast else overall_rate
-        self._overall = SharedBucket(self.rate, max(10.0, self.rate * BURST_SECONDS))
-        self._chat_rate, self._chat_burst = CHAT_RATE, CHAT_BURST
-        self._chats: dict[int, TokenBucket] = {}
-        self._paused_until = 0.0
+        self._overall = SlidingWindow(self.rate, WINDOW_SPAN)
+        self._chats: dict[int, ChatPace] = {}
+        self._paused_until = 0.0  # a global 429: no chat sends before this (monotonic)
+        self._429s: list[int] = []  # the chats of the 429s in a row, newest last
+        #: how long messages whose chat could send waited for the others: what a round's pacing reads
+        self.waits = Lag()
         self._in_hand = 0
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT_PAID if paid_broadcast else MAX_IN_FLIGHT)
         self._wake = asyncio.Event()
@@ -266,22 +303,53 @@ class Outbox:
             self._in_hand -= len(messages)
 
     async def _send_one(self, message: Claimed) -> Outcome:
-        """Send; record what happened, and say what the chat's next message may do."""
-        await self._pace(message.chat_id)
+        """Send; record what happened, and say what the chat's next message may do.
+
+        The message is marked ``sending`` only once every limit has let it go, just
+        before its request: a crash while it waited leaves it ``claimed`` (sent later),
+        not ``uncertain``."""
+        paced = message.method not in BOT_METHODS  # edits count like sends; the bot's menu does not
+        chat = self._chat(message.chat_id)
+        if paced and (wait := chat.ready_in()) > 0:  # most chats have one message: no need to yield
+            await asyncio.sleep(wait)
+        ready = time.monotonic()
         async with self._in_flight:
-            if not await self._writes.run(queue.begin_send, message.id, message.claimed_at, self.clock.now()):
+            while True:
+                while (pause := self._paused_until - time.monotonic()) > 0:  # a global 429
+                    await asyncio.sleep(pause)
+                if paced:
+                    await self._overall.reserve()
+                if self._paused_until <= time.monotonic():
+                    break
+                if paced:
+                    self._overall.cancel()
+            try:
+                started = await self._writes.run(queue.begin_send, message.id, message.claimed_at, self.clock.now())
+            except BaseException:
+                if paced:
+                    self._overall.cancel()
+                raise
+            if not started:
+                if paced:
+                    self._overall.cancel()
                 log.warning("outbox message %s was taken over by another process; not sending it", message.id)
                 return Outcome.WAIT
-            while (pause := self._paused_until - time.monotonic()) > 0:  # a 429 pauses every chat
-                await asyncio.sleep(pause)
-            await self._overall.take()  # last, so a slow database cannot bunch sends up
+            if paced:
+                self._overall.stamp()
+                chat.take()
+            self.waits.note(time.monotonic() - ready)
             try:
                 telegram_id = await self._call(message)
             except TelegramError as error:
                 return await self._settle_failure(message, error)
+            self._429s.clear()
             # recorded before leaving the semaphore: ``sending`` rows never outnumber MAX_IN_FLIGHT
             await self._record(queue.mark_sent, message.id, telegram_id, self.clock.now())
         return Outcome.DONE
+
+    def recent_wait(self) -> float:
+        """Seconds the sends of chats free to send lately waited for the others."""
+        return self.waits.recent()
 
     async def _settle_failure(self, message: Claimed, error: TelegramError) -> Outcome:
         """Record why a send failed, and what that means for the chat."""
@@ -291,8 +359,12 @@ class Outbox:
                 if isinstance(error.retry_after, timedelta)
                 else float(error.retry_after)
             )
-            self._paused_until = max(self._paused_until, time.monotonic() + wait)
-            log.warning("Telegram asked us to wait %.0f s; pausing all sends", wait)
+            self._429s = [*self._429s[-(GLOBAL_429S - 1) :], message.chat_id]
+            if len(self._429s) >= GLOBAL_429S and len(set(self._429s)) > 1:
+                self._paused_until = max(self._paused_until, time.monotonic() + wait)
+                log.warning("Telegram asked us to wait %.0f s on several chats at once; pausing all sends", wait)
+            else:
+                log.info("Telegram asked us to wait %.0f s for one chat; that chat waits", wait)
             await self._record(queue.retry_later, message.id, self.clock.now() + timedelta(seconds=wait), "429")
             return Outcome.WAIT
         if isinstance(error, Forbidden):
@@ -318,22 +390,24 @@ class Outbox:
         """Back off exponentially (2, 4, 8 ... s); give up after MAX_ATTEMPTS."""
         attempt = message.attempts + 1  # begin_send counted this one
         if attempt >= MAX_ATTEMPTS:
+            # the chat goes on; a question that may be lost is followed up (bot/partners/reminders.py)
+            log.warning(
+                "gave up sending outbox message %s (%s) after %d tries: %s", message.id, message.method, attempt, error
+            )
             await self._record(queue.mark_failed, message.id, "failed", f"gave up: {error}")
             return Outcome.DONE
         backoff = timedelta(seconds=min(2**attempt, 300))
         await self._record(queue.retry_later, message.id, self.clock.now() + backoff, error)
         return Outcome.WAIT
 
-    async def _pace(self, chat_id: int) -> None:
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
+    def _chat(self, chat_id: int) -> ChatPace:
+        pace = self._chats.get(chat_id)
+        if pace is None:
             if len(self._chats) > 50_000:  # forget idle chats so memory stays flat
                 self._chats.clear()
             group = chat_id < 0  # Telegram's group and channel ids are negative
-            rate = GROUP_RATE if group else self._chat_rate
-            bucket = self._chats[chat_id] = TokenBucket(rate, self._chat_burst)
-        if (delay := bucket.delay()) > 0:  # most chats have one message: no need to yield for them
-            await asyncio.sleep(delay)
+            pace = self._chats[chat_id] = ChatPace(GROUP_RATE if group else CHAT_RATE, CHAT_BURST)
+        return pace
 
     async def _call(self, message: Claimed) -> int | None:
         """Make the request; return the id Telegram gave the message, if any.

@@ -374,27 +374,51 @@ def test_outbox_keeps_each_chat_in_order(db: Database) -> None:
         assert outbox.claim_sendable(session, NOW, 10) == []
 
 
-def test_oldest_waiting_is_the_longest_wait_of_a_message_that_could_go_now(db: Database) -> None:
-    """How far behind the sender is: pending and claimed messages count, one waiting
-    for its retry does not, nor does one already sent."""
+def test_oldest_waiting_is_the_longest_wait_of_a_message_only_the_sender_holds_back(db: Database) -> None:
+    """How far behind the sender is: a pending message first in its chat counts; one
+    waiting for its retry does not, nor one already sent, claimed (the sender measures
+    those itself), or queued behind its own chat's earlier messages (merely paced)."""
     with db.session() as session:
         assert outbox.oldest_waiting(session, NOW) is None
-        outbox.enqueue(session, 7, "sendMessage", {"text": "sent"}, NOW - timedelta(seconds=40))
-        outbox.enqueue(session, 8, "sendMessage", {"text": "retried later"}, NOW - timedelta(seconds=30))
-        outbox.enqueue(session, 9, "sendMessage", {"text": "claimed"}, NOW - timedelta(seconds=20))
+        outbox.enqueue(session, 7, "sendMessage", {"text": "sent"}, NOW - timedelta(seconds=50))
+        outbox.enqueue(session, 8, "sendMessage", {"text": "retried later"}, NOW - timedelta(seconds=40))
+        outbox.enqueue(session, 9, "sendMessage", {"text": "claimed"}, NOW - timedelta(seconds=30))
         outbox.enqueue(session, 10, "sendMessage", {"text": "pending"}, NOW - timedelta(seconds=10))
     with db.session() as session:
         sent, retried, claimed = outbox.claim_sendable(session, NOW, 3)
         assert outbox.begin_send(session, sent.id, sent.claimed_at, NOW)
         outbox.mark_sent(session, sent.id, 1, NOW)
         outbox.retry_later(session, retried.id, NOW + timedelta(seconds=5), "429")
+        outbox.enqueue(session, 9, "sendMessage", {"text": "behind the claimed one"}, NOW - timedelta(seconds=20))
     with db.session() as session:
-        assert outbox.oldest_waiting(session, NOW) == NOW - timedelta(seconds=20)  # the claimed one
+        assert outbox.oldest_waiting(session, NOW) == NOW - timedelta(seconds=10)  # chat 10's
         outbox.release(session, [claimed.id], claimed.claimed_at)
-        assert outbox.oldest_waiting(session, NOW) == NOW - timedelta(seconds=20)  # pending again, still waiting
+        assert outbox.oldest_waiting(session, NOW) == NOW - timedelta(seconds=30)  # pending again, first in chat 9
         assert outbox.oldest_waiting(session, NOW + timedelta(seconds=5)) == NOW - timedelta(
-            seconds=30
+            seconds=40
         )  # the retry is due
+
+
+def test_a_claim_takes_a_few_of_each_chat_so_a_backlog_never_fills_it(db: Database) -> None:
+    """500 messages queued for one chat, then one each for three partners: a claim of 10
+    takes the busy chat's first three and every partner's, oldest first."""
+    with db.session() as session:
+        for n in range(500):
+            outbox.enqueue(session, 1, "sendMessage", {"text": f"alert {n}"}, NOW)
+        for chat in (2, 3, 4):
+            outbox.enqueue(session, chat, "sendMessage", {"text": "a reply"}, NOW)
+    with db.session() as session:
+        claimed = outbox.claim_sendable(session, NOW, 10)
+    assert [(m.chat_id, m.payload["text"]) for m in claimed] == [
+        (1, "alert 0"),
+        (1, "alert 1"),
+        (1, "alert 2"),
+        (2, "a reply"),
+        (3, "a reply"),
+        (4, "a reply"),
+    ]
+    with db.session() as session:
+        assert outbox.claim_sendable(session, NOW, 10) == []  # every chat has messages in hand
 
 
 def test_queued_messages_are_written_in_order_at_the_commit_and_dropped_on_rollback(db: Database) -> None:

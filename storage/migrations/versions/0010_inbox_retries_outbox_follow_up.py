@@ -29,11 +29,15 @@ def upgrade() -> None:
     with op.batch_alter_table("outboxmessage") as batch:
         batch.add_column(sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch.add_column(sa.Column("followed_up_at", storage.models.UTCDateTime(), nullable=True))
+    op.create_index("ix_outbox_status_chat", "outboxmessage", ["status", "chat_id", "id"], unique=False)
+    op.create_index("ix_outbox_status_created", "outboxmessage", ["status", "created_at"], unique=False)
     op.execute("UPDATE inboxupdate SET status = 'parked' WHERE status = 'failed'")
 
 
 def downgrade() -> None:
     op.execute("UPDATE inboxupdate SET status = 'failed' WHERE status = 'parked'")
+    op.drop_index("ix_outbox_status_created", table_name="outboxmessage")
+    op.drop_index("ix_outbox_status_chat", table_name="outboxmessage")
     with op.batch_alter_table("outboxmessage") as batch:
         batch.drop_column("followed_up_at")
         batch.drop_column("ref")
