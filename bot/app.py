@@ -31,6 +31,8 @@ def build_application(rt: Runtime) -> Application:
         # a lean keep-alive pool, not PTB's default httpx: a tenth of the CPU per send (bot/delivery/api_request.py)
         .request(ApiRequest(connection_pool_size=64))
         .get_updates_request(ApiRequest(connection_pool_size=1))
+        # polling confirms an update only once its work committed (bot/delivery/poller.py)
+        .updater(None)
     )
     if rt.settings.telegram.base_url:
         builder = builder.base_url(rt.settings.telegram.base_url)

@@ -24,6 +24,7 @@ from bot.core.runtime import Runtime
 from bot.delivery.inbox import InboxWorker
 from bot.delivery.log_redaction import redact_token_in_logs
 from bot.delivery.outbox import Outbox
+from bot.delivery.poller import Poller
 from bot.delivery.webhook import WebhookServer
 from bot.partners import onboarding
 from storage import projects
@@ -38,6 +39,7 @@ class RunningBot:
     application: Application
     webhook: WebhookServer | None = None
     inbox: InboxWorker | None = None
+    poller: Poller | None = None
 
     async def stop(self) -> None:
         """A graceful stop: confirm fetched updates, finish sends, close the database.
@@ -48,8 +50,8 @@ class RunningBot:
             await _bounded(self.webhook.stop(), "the webhook server")
         if self.inbox is not None:
             await _bounded(self.inbox.stop(), "the inbox worker")
-        if application.updater is not None and application.updater.running:
-            await _bounded(application.updater.stop(), "polling")
+        if self.poller is not None:
+            await _bounded(self.poller.stop(), "polling")
         if application.running:
             await _bounded(application.stop(), "the update handlers and jobs")
         if self.runtime.outbox is not None:
@@ -120,15 +122,14 @@ async def start_bot(
     await application.start()
     if webhook is not None:
         return await _serve_webhook(RunningBot(runtime, application), webhook)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, bootstrap_retries=STARTUP_TRIES
-    )
+    await _with_retries(application.bot.delete_webhook, "switching Telegram to polling (deleteWebhook)")
+    poller = Poller(application, poll_timeout)
+    await poller.start()
     me = application.bot.username
     log.info(
         "bot @%s is running with %d flow(s) and %d project(s)", me, len(runtime.flows.current), len(settings.projects)
     )
-    return RunningBot(runtime, application)
+    return RunningBot(runtime, application, poller=poller)
 
 
 #: a brief network failure at start (getMe, deleteWebhook, setWebhook) is tried again this many times

@@ -1,9 +1,11 @@
 """The webhook inbox: updates stored before Telegram gets its 200, claimed by
 workers one chat at a time in update order.
 
-A row goes pending -> processing -> done | failed.  ``claimed_at`` is the
+A row goes pending -> processing -> done | parked.  ``claimed_at`` is the
 lease: a row left in ``processing`` by a process that died is claimed again
 once the lease is over (the processed-update table then stops a second effect).
+``parked``: handling it kept failing, so it is set aside with the reason, for
+`checkin doctor`; polling mode parks its poison updates here too.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, delete, func, insert, null, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -132,6 +134,20 @@ def finish_many(session: Session, calls: list[tuple[list[int], datetime, str]]) 
             .values(status=status)
         )
     return [None] * len(calls)
+
+
+def park(session: Session, update_id: int, chat_id: int | None, failures: int, error: str, now: datetime) -> None:
+    """Set an update aside after ``failures`` tries: a webhook row changes status (its
+    payload goes after a day, storage/retention.py); a polled update gets a row with
+    no payload, as polling never stored one."""
+    parked = {"status": "parked", "failures": failures, "error": error}
+    changed = session.execute(update(_TABLE).where(_TABLE.c.update_id == update_id).values(**parked))
+    if not changed.rowcount:  # type: ignore[attr-defined]
+        session.execute(
+            insert(_TABLE).values(
+                update_id=update_id, chat_id=chat_id, payload=null(), attempts=failures, received_at=now, **parked
+            )
+        )
 
 
 def purge_done(session: Session, before: datetime) -> int:

@@ -328,10 +328,8 @@ class InboxUpdate(SQLModel, table=True):
     attempts: int = 0
     #: times handling it raised (not database outages: those are retried without counting)
     failures: int = 0
-    #: why it last failed: the exception's type and where, never partner text
+    #: why it was parked: the exception's type and where, never partner text
     error: str | None = Field(default=None, sa_type=Text)
-    #: a failed update is tried again from this time (its chat waits behind it)
-    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
     received_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -34,6 +34,9 @@ class Runtime:
     clock: Clock
     outbox: Sending | None = None
     lag: Lag = field(default_factory=Lag)
+    #: update id -> what a handler raised: written by the error handler, read (and
+    #: cleared) by bot/delivery/attempts.py, which decides whether to try it again
+    failed_updates: dict[int, BaseException] = field(default_factory=dict)
 
     def wake_outbox(self) -> None:
         if self.outbox is not None:

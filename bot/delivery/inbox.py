@@ -20,8 +20,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.core.runtime import Runtime
+from bot.delivery import attempts
 from bot.delivery.group_commit import GroupCommitter
 from storage import inbox
+from storage.errors import is_outage
 from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
@@ -31,11 +33,10 @@ LEASE = timedelta(minutes=2)
 #: chats handled at once by one process; the database work runs in threads anyway
 MAX_CHATS = 64
 CLAIM_BATCH = 200
-#: an update that failed (or killed its process) this many times is set aside as ``failed``
+#: an update whose process died handling it this many times is parked
 MAX_ATTEMPTS = 5
 #: how often to look for rows stored by other processes or left by dead ones
 IDLE_POLL_SECONDS = 0.5
-KEEP_DONE = timedelta(days=1)
 
 
 class InboxWorker:
@@ -68,7 +69,6 @@ class InboxWorker:
         await self._writes.stop()
 
     async def _run(self) -> None:
-        purged_at = self.rt.clock.now() - KEEP_DONE
         while not self._stopping:
             self._wake.clear()
             claimed: list[InboxUpdate] = []
@@ -76,17 +76,16 @@ class InboxWorker:
             if room > 0:
                 try:
                     claimed = await asyncio.to_thread(self._claim, min(CLAIM_BATCH, room * 4))
-                except Exception:
-                    log.exception("could not claim inbox updates; retrying")
+                except Exception as error:
+                    if not is_outage(error):
+                        raise
+                    log.warning("could not claim inbox updates (%s); trying again", type(error).__name__)
             for chat_rows in _by_chat(claimed):
                 task = asyncio.create_task(self._process_chat(chat_rows))
                 self._chats.add(task)
                 task.add_done_callback(self._chat_done)
             if claimed:
                 continue
-            if self.rt.clock.now() - purged_at > timedelta(hours=1):
-                purged_at = self.rt.clock.now()
-                await asyncio.to_thread(self._purge)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
 
@@ -98,34 +97,23 @@ class InboxWorker:
         with self.rt.db.session() as session:
             return inbox.claim(session, self.rt.clock.now(), LEASE, limit)
 
-    def _purge(self) -> None:
-        with self.rt.db.session() as session:
-            inbox.purge_done(session, self.rt.clock.now() - KEEP_DONE)
-
     async def _process_chat(self, rows: list[InboxUpdate]) -> None:
-        """One chat's claimed updates, in order; settled together when all are handled."""
+        """One chat's claimed updates, in order, each until it commits or is parked
+        (bot/delivery/attempts.py); settled together when all are handled."""
         done: list[int] = []
-        failed: list[int] = []
         for row in rows:
-            if row.attempts > MAX_ATTEMPTS:
-                log.error("update %s failed %d times; setting it aside", row.update_id, row.attempts - 1)
-                failed.append(row.update_id)
+            if row.attempts > MAX_ATTEMPTS:  # its process died handling it, each time
+                reason = f"its process stopped while handling it {row.attempts - 1} times"
+                await attempts.park(self.rt, row.update_id, row.chat_id, row.attempts - 1, reason)
                 continue
-            try:
-                update = Update.de_json(row.payload, self.application.bot)
-                # handler errors reach the error handler inside; the processed-update
-                # table makes a repeat after a crash harmless
-                await self.application.process_update(update)
-                done.append(row.update_id)
-            except Exception:
-                log.exception("update %s could not be processed", row.update_id)
-                failed.append(row.update_id)
+            assert row.payload is not None, "a pending update keeps its payload until handled"
+            update = Update.de_json(row.payload, self.application.bot)
+            await attempts.settle(self.application, update)
+            done.append(row.update_id)
         claimed_at = rows[0].claimed_at
         assert claimed_at is not None
-        if done:
+        if done:  # a parked row is no longer ``processing``: finishing it as done leaves it parked
             await self._writes.run(inbox.finish, done, claimed_at, "done")
-        if failed:
-            await self._writes.run(inbox.finish, failed, claimed_at, "failed")
 
 
 def _by_chat(rows: list[InboxUpdate]) -> list[list[InboxUpdate]]:

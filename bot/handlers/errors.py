@@ -1,5 +1,5 @@
-"""A crash in one update never stops the bot: log it (without partner text) and
-say sorry to the person, so they are never left in silence."""
+"""A crash in one update never stops the bot: it is logged and noted, and the update is
+tried again or set aside with an apology (bot/delivery/attempts.py)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,23 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.core import texts
 from bot.core.runtime import Runtime
-from bot.core.telegram_format import plain
-from storage import outbox
+from storage.errors import is_outage
 
 log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s", update_id, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    """An update's failure is noted for bot/delivery/attempts.py, which tries it again
+    (a database outage) or parks it and says sorry (anything else, after a few tries);
+    a job's failure is logged, and the next tick runs it again."""
+    error = context.error
+    if not isinstance(update, Update) or error is None:
+        log.error("error in a job or outside an update", exc_info=error)
         return
     rt: Runtime = context.bot_data["runtime"]
-    try:
-        with rt.db.session() as session:
-            outbox.enqueue(
-                session, update.effective_chat.id, "sendMessage", plain(texts.SOMETHING_WENT_WRONG), rt.clock.now()
-            )
-        rt.wake_outbox()
-    except Exception:
-        log.exception("could not queue the apology either")
+    rt.failed_updates[update.update_id] = error
+    if is_outage(error):
+        log.warning("update %s met a database outage (%s)", update.update_id, type(error).__name__)
+    else:
+        log.error("error while handling update %s", update.update_id, exc_info=error)

@@ -1,4 +1,4 @@
-"""inbox retries and parking (failures, error, not_before; payload cleared after handling),
+"""inbox parking (failures, error; payload cleared after handling),
 and outbox references for following up a message that may not have arrived
 
 Revision ID: 0010
@@ -25,7 +25,6 @@ def upgrade() -> None:
         batch.alter_column("payload", existing_type=sa.JSON(), nullable=True)
         batch.add_column(sa.Column("failures", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(sa.Column("error", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("not_before", storage.models.UTCDateTime(), nullable=True))
     with op.batch_alter_table("outboxmessage") as batch:
         batch.add_column(sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch.add_column(sa.Column("followed_up_at", storage.models.UTCDateTime(), nullable=True))
@@ -42,7 +41,6 @@ def downgrade() -> None:
         batch.drop_column("followed_up_at")
         batch.drop_column("ref")
     with op.batch_alter_table("inboxupdate") as batch:
-        batch.drop_column("not_before")
         batch.drop_column("error")
         batch.drop_column("failures")
     op.execute("DELETE FROM inboxupdate WHERE payload IS NULL")

@@ -1,0 +1,108 @@
+"""A database that goes away, and an update that keeps failing: nothing is lost,
+nothing confirmed before it committed, and nobody is left in silence."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from bot import front_door
+from bot.core import texts
+from storage.db import Database
+from storage.models import Answer, InboxUpdate
+from tests.e2e.conftest import Harness, eventually
+
+
+@contextlib.contextmanager
+def database_outage(db: Database) -> Iterator[None]:
+    """The bot's database goes away.  PostgreSQL for real: new connections refused and
+    every open one killed.  SQLite has no server to stop, so its driver raises what it
+    raises when the file is locked past its timeout, on every statement, meanwhile."""
+    if db.is_postgresql:
+        name = make_url(db.url).database
+        admin = create_engine(make_url(db.url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+            )
+            try:
+                yield
+            finally:
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+        return
+
+    def locked(*_: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    event.listen(db.engine, "before_cursor_execute", locked)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", locked)
+
+
+def _answers(rig: Harness) -> list[Answer]:
+    with rig.db.session() as session:
+        return list(session.exec(select(Answer).where(Answer.step_id == "paid")))
+
+
+async def test_an_answer_given_while_the_database_is_down_is_kept_once_it_is_back(harness: Harness) -> None:
+    rig = harness
+    sam, welcome = await rig.join("Sam")
+    rig.clock.advance(timedelta(days=8))
+    question = await rig.next_question(sam, welcome)
+    assert rig.bot is not None
+    bot_db = rig.bot.runtime.db
+    world = rig.sandbox.world
+    with database_outage(bot_db):
+        update_id = await rig.client.press_button(sam["id"], question["message_id"], label="Yes")
+        await eventually(lambda: _tried(rig, update_id), what="the bot fetched the answer")
+        await rig.quiet(sam, question, seconds=2.0)  # nothing can be decided without the database
+        assert update_id in {u.update_id for u in world.pending}, "confirmed to Telegram before it was handled"
+    after = await rig.next_question(sam, question)  # handled once the database is back
+    assert after["message_id"] > question["message_id"]
+    assert [a.value for a in _answers(rig)] == ["yes"]
+    await eventually(lambda: update_id not in {u.update_id for u in world.pending}, what="confirmed once handled")
+
+
+def _tried(rig: Harness, update_id: int) -> bool:
+    """The bot has fetched the update (it is being tried again)."""
+    assert rig.bot is not None and rig.bot.poller is not None
+    return update_id in rig.bot.poller.under_way
+
+
+async def test_an_update_that_keeps_failing_is_parked_with_an_apology_and_the_chat_goes_on(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig = harness
+    sam, welcome = await rig.join("Sam")
+    real = front_door.receive_text
+
+    def receive_text(rt: Any, update_id: int, sender: Any, text: str, *args: Any, **kwargs: Any) -> None:
+        if "boom" in text:
+            raise KeyError("a bug this message meets")
+        real(rt, update_id, sender, text, *args, **kwargs)
+
+    monkeypatch.setattr(front_door, "receive_text", receive_text)
+    update_id = await rig.client.send_text(sam["id"], "boom, my words")
+    sorry = await rig.next_message(sam, welcome, timeout=15)
+    assert sorry["text"] == texts.SOMETHING_WENT_WRONG
+    with rig.db.session() as session:
+        parked = session.get(InboxUpdate, update_id)
+        assert parked is not None and parked.status == "parked" and parked.failures == 3
+        assert parked.error is not None and parked.error.startswith("KeyError at tests/e2e/test_outages.py:")
+        assert "boom" not in parked.error and parked.payload is None
+    await rig.client.send_text(sam["id"], "hello again")
+    reply = await rig.next_message(sam, sorry)
+    assert reply["text"] != texts.SOMETHING_WENT_WRONG  # the next message is handled as usual
+    await eventually(lambda: update_id not in {u.update_id for u in rig.sandbox.world.pending})
