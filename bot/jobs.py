@@ -13,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.core.runtime import Runtime
 from bot.delivery.outbox import OVERALL_RATE
-from bot.partners import conversation, ideas, reminders
+from bot.partners import conversation, ideas, lost_messages, reminders
 from bot.partners.conversation import begin_checkins
 from bot.staff import digest, flags, prompts
 from storage import checkins, outbox
@@ -103,6 +103,7 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     queued += await asyncio.to_thread(flags.escalate_overdue, rt)
     queued += await asyncio.to_thread(prompts.expire, rt)
     queued += await asyncio.to_thread(conversation.answer_what_came, rt)
+    queued += await asyncio.to_thread(lost_messages.follow_up, rt)
     queued += await asyncio.to_thread(digest.send_due_digests, rt)
     queued += await asyncio.to_thread(ideas.send_monthly_summaries, rt)
     if queued:

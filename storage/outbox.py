@@ -278,6 +278,20 @@ def lost_questions(session: Session, settled_before: datetime, limit: int = 500)
     return [Lost(*row) for row in rows]
 
 
+def newest_is_lost(session: Session, chat_id: int, ref: str) -> bool:
+    """Whether the newest message about ``ref`` in this chat may not have arrived (so
+    nothing later about it did)."""
+    newest = session.execute(
+        select(_TABLE.c.id)
+        .where(_TABLE.c.chat_id == chat_id, _TABLE.c.ref == ref, _LOST)
+        .where(
+            _TABLE.c.id
+            == select(func.max(_TABLE.c.id)).where(_TABLE.c.chat_id == chat_id, _TABLE.c.ref == ref).scalar_subquery()
+        )
+    ).first()
+    return newest is not None
+
+
 def mark_followed_up(session: Session, message_ids: Sequence[int], now: datetime) -> None:
     session.execute(update(_TABLE).where(_TABLE.c.id.in_(message_ids)).values(followed_up_at=now))
 

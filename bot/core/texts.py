@@ -75,6 +75,7 @@ REMINDER = (
     "Just a gentle reminder: this check-in is still here whenever you're ready. "
     "No rush, and you can type pause to leave it."
 )
+IN_CASE_LOST = "In case my last message didn't reach you, here it is again."
 FACILITATOR_SLOWED = (
     "{first_name} hasn't answered their last two check-ins for {project_name}. "
     "I'll check in with them half as often until they reply. They may simply be busy; "

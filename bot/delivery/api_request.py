@@ -13,7 +13,8 @@ which the sandbox and the webhook server use anyway: they are rare.
 Error mapping follows ``HTTPXRequest``: timeouts become ``TimedOut``, other
 transport errors ``NetworkError``; HTTP status codes are mapped by PTB itself.
 A connect or pool timeout, where the request never left, is told apart by its
-cause (``never_sent``), so the outbox can retry it safely.
+cause (``never_sent``), so the outbox can retry it safely; a 504 (Telegram's own
+timeout, after the request reached it) is a timeout too, never retried blindly.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from functools import lru_cache
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -114,7 +116,7 @@ class ApiRequest(BaseRequest):
         if body:
             head += "Content-Type: application/json\r\n"
         request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode("latin-1") + body
-        return await pool.exchange(request, connect, waiting, read)
+        return _timed_out_there(await pool.exchange(request, connect, waiting, read))
 
     async def _upload(
         self, url: str, request_data: RequestData, read: float | None, connect: float | None, waiting: float | None
@@ -138,7 +140,7 @@ class ApiRequest(BaseRequest):
             async with self._uploads.post(
                 url, data=form, headers={"User-Agent": self.USER_AGENT}, timeout=timeout
             ) as response:
-                return response.status, await response.read()
+                return _timed_out_there((response.status, await response.read()))
         except aiohttp.ConnectionTimeoutError as error:
             raise TimedOut("Connect timeout: the request was not sent to Telegram.") from NotSent(str(error))
         except TimeoutError as error:
@@ -287,6 +289,14 @@ def _split(url: str) -> tuple[str, str, int, str, str]:
         target += "?" + parts.query
     authority = parts.netloc.rpartition("@")[2]
     return parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), target, authority
+
+
+def _timed_out_there(answer: tuple[int, bytes]) -> tuple[int, bytes]:
+    """A 504 is a timeout on Telegram's side, after the request reached it: like our own
+    read timeout, the message may have been sent, so it must not be sent again."""
+    if answer[0] == HTTPStatus.GATEWAY_TIMEOUT:
+        raise TimedOut("Telegram timed out (504); the request may have been carried out")
+    return answer
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:

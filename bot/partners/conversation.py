@@ -29,6 +29,8 @@ from storage.people import PartnerRow
 log = logging.getLogger(__name__)
 
 FINISHED_STATUS = {"finished": "completed", "stopped": "stopped"}
+#: an outbox ``ref`` naming the check-in a message asks about (bot/partners/lost_messages.py)
+CHECKIN_REF = "checkin:"
 #: how long the first parts of a long message wait for the rest (Telegram sends the parts together)
 PARTS_WAIT = timedelta(seconds=3)
 
@@ -176,8 +178,10 @@ def apply_outcome(
         payload = prompt_payload(outcome.edit, checkin.id)  # type: ignore[arg-type]
         outbox.enqueue(session, person.chat_id, "editMessageText", {**payload, "message_id": message_id}, now)
     prompts = access_needs.one_message(outcome.prompts) if access_needs.ONE_AT_A_TIME in needs else outcome.prompts
+    ref = f"{CHECKIN_REF}{checkin.id}" if checkin.id is not None else None  # a lost one is followed up
     for prompt in prompts:
-        outbox.enqueue(session, person.chat_id, "sendMessage", prompt_payload(prompt, checkin.id, plain_text), now)  # type: ignore[arg-type]
+        payload = prompt_payload(prompt, checkin.id, plain_text)  # type: ignore[arg-type]
+        outbox.enqueue(session, person.chat_id, "sendMessage", payload, now, ref=ref)
 
     if finished is not None:
         schedule_next(session, rt.settings, person, checkin.project_id, checkin.flow_id, now)

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 HELD = "held_for_consent"
 #: a held check-in is looked at again this often (accepting releases it at once)
 HOLD_RECHECK = timedelta(days=1)
+#: an outbox ``ref`` naming the partner a consent question asks (bot/partners/lost_messages.py)
+CONSENT_REF = "consent:"
 
 
 @once_per_update
@@ -54,10 +56,11 @@ def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, 
         projects.ensure_membership(session, person.id, project.id, invite.role, "active")  # type: ignore[arg-type]
         _greet_staff(session, sender, invite.role, [project.name], now)
         return
-    outbox.enqueue(session, sender.chat_id, "sendMessage", _consent_payload(rt, sender.first_name, project.name), now)
+    consent = consent_payload(rt, sender.first_name, project.name)
+    outbox.enqueue(session, sender.chat_id, "sendMessage", consent, now, ref=f"{CONSENT_REF}{person.id}")
 
 
-def _consent_payload(rt: Runtime, first_name: str, project_name: str) -> dict[str, Any]:
+def consent_payload(rt: Runtime, first_name: str, project_name: str) -> dict[str, Any]:
     buttons = [
         [
             (texts.CONSENT_ACCEPT_BUTTON, callbacks.Consent(True).data()),
@@ -85,9 +88,8 @@ def ask_consent_again(session: Session, rt: Runtime, person: Person, now: dateti
     ]
     people.record_consent_decision(session, person.id, None, rt.settings.consent.version, "asked", now)
     say(session, person.chat_id, now, texts.CONSENT_AGAIN)
-    outbox.enqueue(
-        session, person.chat_id, "sendMessage", _consent_payload(rt, person.first_name, ", ".join(names)), now
-    )
+    consent = consent_payload(rt, person.first_name, ", ".join(names))
+    outbox.enqueue(session, person.chat_id, "sendMessage", consent, now, ref=f"{CONSENT_REF}{person.id}")
 
 
 def hold_for_consent(session: Session, rt: Runtime, person: Person, checkin: Checkin, now: datetime) -> None:

@@ -14,7 +14,7 @@ from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
 from bot.core.telegram_format import plain, prompt_payload
-from bot.partners.conversation import context_for
+from bot.partners.conversation import CHECKIN_REF, context_for
 from flows.engine import current_question
 from flows.types import State
 from storage import checkins, outbox, people, projects
@@ -86,13 +86,13 @@ def _remind(session: Session, rt: Runtime, checkin: Checkin, now: datetime) -> i
     if person is None or state.status == "paused":
         return 0
     say(session, person.chat_id, now, texts.REMINDER)
-    question = _current_question(session, rt, person, checkin, state)
+    question = question_now(session, rt, person, checkin, state)
     if question is not None:
-        outbox.enqueue(session, person.chat_id, "sendMessage", question, now)
+        outbox.enqueue(session, person.chat_id, "sendMessage", question, now, ref=f"{CHECKIN_REF}{checkin.id}")
     return 1 + (question is not None)
 
 
-def _current_question(
+def question_now(
     session: Session, rt: Runtime, person: Person, checkin: Checkin, state: State
 ) -> dict[str, object] | None:
     """The question the partner is at, on its own, with its buttons."""
