@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.callbacks import Button
@@ -46,13 +48,48 @@ async def run_answer(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., None]
     rt.wake_outbox()
 
 
+#: Telegram gives up on a tap's answer 15 s after the tap; retries stop well inside it
+ACK_DEADLINE_SECONDS = 10.0
+_answering: set[asyncio.Task[None]] = set()  # retries under way, kept from the garbage collector
+
+
 async def acknowledge(query: CallbackQuery) -> None:
-    """Stop the tapped button's spinner.  Cosmetic: if Telegram is slow or refuses,
-    the tap is still handled, so a partner's answer is never lost to it."""
+    """Stop the tapped button's spinner.  If Telegram fails to take the answer, it is
+    tried again in the background while Telegram still would (a spinner left turning
+    looks like the bot froze); the tap is handled meanwhile, so an answer is never
+    lost to it.  A refusal (the tap is too old) is not tried again."""
     try:
         await query.answer()
+        return
+    except BadRequest as error:
+        log.warning("Telegram refused to answer a button tap (%s)", error.message)
+        return
     except TelegramError as error:
-        log.warning("could not answer a button tap (%s); handling it anyway", type(error).__name__)
+        log.warning("could not answer a button tap (%s); trying again meanwhile", type(error).__name__)
+    task = asyncio.create_task(_answer_again(query, time.monotonic() + ACK_DEADLINE_SECONDS))
+    _answering.add(task)
+    task.add_done_callback(_answering.discard)
+
+
+async def _answer_again(query: CallbackQuery, deadline: float) -> None:
+    wait = 0.5
+    while time.monotonic() + wait < deadline:
+        await asyncio.sleep(wait)
+        try:
+            await query.answer()
+            return
+        except BadRequest:
+            return
+        except RetryAfter as error:
+            wait = max(
+                wait,
+                float(error.retry_after)
+                if not isinstance(error.retry_after, timedelta)
+                else error.retry_after.total_seconds(),
+            )
+        except TelegramError:
+            wait *= 2
+    log.warning("gave up answering a button tap; Telegram stops its spinner itself")
 
 
 async def tapped_button(update: Update, kind: type[B]) -> tuple[B, int | None]:

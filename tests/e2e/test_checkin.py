@@ -136,12 +136,14 @@ async def test_a_tap_telegram_will_not_acknowledge_is_still_an_answer(harness: H
     sam, welcome = await rig.join()
     await _due(rig)
     paid = await rig.next_question(sam, welcome)
-    await rig.client.inject_fault("answerCallbackQuery", "5xx", status=502)
+    await rig.client.inject_fault("answerCallbackQuery", "5xx", status=502, count=2)
     await rig.client.press_button(sam["id"], paid["message_id"], label="Yes")
     expenses = await rig.next_question(sam, paid)
     assert "spent" in expenses["text"]
     with rig.db.session() as session:
         assert session.exec(select(Answer.value).where(Answer.step_id == "paid")).one() == "yes"
+    # the spinner is stopped after all: the answer was tried again within Telegram's 15 s
+    assert len(await rig.client.wait_for_callback_answers(sam["id"], count=1, timeout=5)) == 1
 
 
 async def test_repeated_update_is_processed_once(harness: Harness) -> None:
