@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.round --partners 10000 --capacity # headroom: paid, the bot's pacer and
                                                                 # the sandbox's limits lifted
     .venv/bin/python -m bench.round --partners 2000 --db postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python -m bench.round --partners 300 --inject-429 0.05   # 5% of sends refused for 3 s
 
 Seeds N consented partners with a check-in due now into a fresh database,
 starts the sandbox here and `checkin run` as a subprocess, and measures from
@@ -59,7 +60,9 @@ def drop_database(url: str) -> None:
         drop_postgres_database(url)
 
 
-async def run_round(partners: int, paid: bool, db_url: str | None, capacity: bool = False) -> dict[str, Any]:
+async def run_round(
+    partners: int, paid: bool, db_url: str | None, capacity: bool = False, inject_429: float = 0.0
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         url = fresh_database(db_url, workdir)
@@ -68,6 +71,8 @@ async def run_round(partners: int, paid: bool, db_url: str | None, capacity: boo
             db.upgrade()
             async with Sandbox(limits=not capacity) as sandbox:
                 users = sandbox_partners(sandbox, partners)
+                if inject_429:  # Telegram refusing a share of sends at random, each for 3 s
+                    await sandbox.client().inject_fault("*", "429", count=10**9, retry_after=3, rate=inject_429, seed=1)
                 started = time.perf_counter()
                 seed_partners(db, users, datetime.now(UTC) - timedelta(seconds=1))
                 seed_seconds = time.perf_counter() - started
@@ -88,7 +93,7 @@ async def run_round(partners: int, paid: bool, db_url: str | None, capacity: boo
                 finally:
                     bot.send_signal(signal.SIGTERM)
                     await bot.wait()
-                stats = sandbox.world.stats()
+                stats, counters = sandbox.world.stats(), sandbox.world.counters()
                 sends = [c["time"] for c in sandbox.world.calls if c["method"] == "sendMessage" and c.get("ok")]
         finally:
             drop_database(url)
@@ -105,6 +110,14 @@ async def run_round(partners: int, paid: bool, db_url: str | None, capacity: boo
         # the middle second's count, leaving out the partial first and last seconds
         "median_second": statistics.median([per_second[s] for s in range(1, int(last - first))] or [len(sends)]),
         "rate_limited_429": stats["rate_limited"],
+        # 429s for going over the limits (not injected), as a share of sends
+        "over_limit_429": counters["flood_limited"],
+        "over_limit_share": round(counters["flood_limited"] / max(1, len(sends)), 4),
+        "injected_429_rate": inject_429,
+        "peak_per_second": counters["peak_per_second"],
+        "peak_in_one_chat": counters["peak_per_second_in_one_chat"],
+        # seconds of the round in which nothing was sent
+        "silent_seconds": sum(1 for s in range(int(last - first) + 1) if not per_second.get(s)),
         "violations": len(stats["violations"]),
         "violation_kinds": dict(Counter(f"{v['method']}: {v['description']}" for v in stats["violations"])),
         "bot_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
@@ -134,9 +147,12 @@ def main() -> None:
         help="paid, with the bot's pacer and the sandbox's limits lifted: the bot's headroom",
     )
     parser.add_argument("--db", help="a PostgreSQL server URL to create a fresh database on (default: a SQLite file)")
+    parser.add_argument(
+        "--inject-429", type=float, default=0.0, metavar="SHARE", help="refuse this share of sends (retry after 3 s)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures and per-second counts here")
     args = parser.parse_args()
-    result = asyncio.run(run_round(args.partners, args.paid, args.db, args.capacity))
+    result = asyncio.run(run_round(args.partners, args.paid, args.db, args.capacity, args.inject_429))
     for key, value in result.items():
         if key != "per_second":
             print(f"{key:22} {value}")

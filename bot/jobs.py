@@ -46,16 +46,16 @@ def start_due_checkins(rt: Runtime, limit: int) -> int:
 
 def keeping_up(rt: Runtime) -> bool:
     """Whether partners are answered promptly now: how long the messages this process
-    handled lately waited, plus how long a reply waits to be sent (a reply waits in
-    both), is under PROMPT_SECONDS.  A reply's wait is the longer of the oldest
-    message the sender has not taken yet and the recent waits of those it has; a
-    message queued behind its own chat's earlier ones is merely paced and not counted,
-    so one busy chat does not hold a round back."""
+    handled lately waited, plus how long a reply would wait to be sent (a reply waits
+    in both), is under PROMPT_SECONDS.  A reply's wait is the longer of the oldest
+    message the sender has not taken yet and what it has in hand; a message queued
+    behind its own chat's earlier ones is merely paced and not counted, so one busy
+    chat does not hold a round back."""
     now = rt.clock.now()
     with rt.db.session() as session:
         oldest = outbox.oldest_waiting(session, now)
     queued = (now - oldest).total_seconds() if oldest is not None else 0.0
-    sending = rt.outbox.recent_wait() if rt.outbox is not None else 0.0
+    sending = rt.outbox.expected_wait() if rt.outbox is not None else 0.0
     return rt.lag.recent() + max(0.0, queued, sending) < PROMPT_SECONDS
 
 

@@ -27,12 +27,8 @@ class Lag:
         """A partner's message, dated ``sent_at`` by Telegram, is being handled now.
         Telegram dates in whole seconds, rounded down: the wait noted errs long, by
         up to a second, never short."""
-        self.note(time.time() - sent_at.timestamp())
-
-    def note(self, seconds: float) -> None:
-        """Something waited ``seconds`` (the outbox notes its sends' waits here too)."""
         self._roll()
-        self._current = max(self._current, seconds)
+        self._current = max(self._current, time.time() - sent_at.timestamp())
 
     def recent(self) -> float:
         """Seconds: the longest wait noted in the last one or two windows, 0 if none."""

@@ -56,7 +56,6 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.core.clock import Clock
-from bot.core.lag import Lag
 from bot.delivery.api_request import never_sent
 from bot.delivery.group_commit import GroupCommitter
 from storage import leases, people
@@ -194,8 +193,6 @@ class Outbox:
         self._chats: dict[int, ChatPace] = {}
         self._paused_until = 0.0  # a global 429: no chat sends before this (monotonic)
         self._429s: list[int] = []  # the chats of the 429s in a row, newest last
-        #: how long messages whose chat could send waited for the others: what a round's pacing reads
-        self.waits = Lag()
         self._in_hand = 0
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT_PAID if paid_broadcast else MAX_IN_FLIGHT)
         self._wake = asyncio.Event()
@@ -312,7 +309,6 @@ class Outbox:
         chat = self._chat(message.chat_id)
         if paced and (wait := chat.ready_in()) > 0:  # most chats have one message: no need to yield
             await asyncio.sleep(wait)
-        ready = time.monotonic()
         async with self._in_flight:
             while True:
                 while (pause := self._paused_until - time.monotonic()) > 0:  # a global 429
@@ -337,7 +333,6 @@ class Outbox:
             if paced:
                 self._overall.stamp()
                 chat.take()
-            self.waits.note(time.monotonic() - ready)
             try:
                 telegram_id = await self._call(message)
             except TelegramError as error:
@@ -347,9 +342,12 @@ class Outbox:
             await self._record(queue.mark_sent, message.id, telegram_id, self.clock.now())
         return Outcome.DONE
 
-    def recent_wait(self) -> float:
-        """Seconds the sends of chats free to send lately waited for the others."""
-        return self.waits.recent()
+    def expected_wait(self) -> float:
+        """Seconds a reply queued now would wait for the messages ahead of it: those in
+        hand at the sending rate (a claim holds at most three of one chat's, so a chat
+        merely paced adds little), plus any pause Telegram asked for.  A round's pacing
+        reads this (bot/jobs.py)."""
+        return self._in_hand / self.rate + max(0.0, self._paused_until - time.monotonic())
 
     async def _settle_failure(self, message: Claimed, error: TelegramError) -> Outcome:
         """Record why a send failed, and what that means for the chat."""
