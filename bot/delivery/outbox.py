@@ -404,7 +404,8 @@ class Outbox:
             if len(self._chats) > 50_000:  # forget idle chats so memory stays flat
                 self._chats.clear()
             group = chat_id < 0  # Telegram's group and channel ids are negative
-            pace = self._chats[chat_id] = ChatPace(GROUP_RATE if group else CHAT_RATE, CHAT_BURST)
+            # with the overall window's margin for jitter on the way to Telegram
+            pace = self._chats[chat_id] = ChatPace((GROUP_RATE if group else CHAT_RATE) / WINDOW_SPAN, CHAT_BURST)
         return pace
 
     async def _call(self, message: Claimed) -> int | None:

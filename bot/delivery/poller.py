@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 #: the longest wait between getUpdates calls after a network failure
 FAILURE_WAIT_CAP = 30.0
+#: how long a fetched batch may take to settle before the next getUpdates regardless
+BATCH_SETTLE_SECONDS = 0.25
 #: how long a stop waits for the updates under way before leaving them unconfirmed
 STOP_SECONDS = 10.0
 
@@ -91,11 +93,20 @@ class Poller:
             for update in fresh:
                 self._highest = update.update_id
                 self._handle(update)
-            if updates and not fresh:
-                # all offered again because an older one is still under way: wait for one to finish
-                self._settled.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._settled.wait(), timeout=1.0)
+            if fresh:
+                # a batch settles in milliseconds: asking again before it has would only be offered
+                # it again (parsed again, for nothing), so give it a moment
+                await self._quiet(BATCH_SETTLE_SECONDS)
+            elif updates:  # all offered again because an older one is still under way
+                await self._quiet(1.0)
+
+    async def _quiet(self, at_most: float) -> None:
+        """Wait until nothing is under way, or ``at_most`` seconds."""
+        deadline = asyncio.get_running_loop().time() + at_most
+        while self._under_way and (left := deadline - asyncio.get_running_loop().time()) > 0:
+            self._settled.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._settled.wait(), timeout=left)
 
     def _handle(self, update: Update) -> None:
         application = self.application
