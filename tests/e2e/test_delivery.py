@@ -98,6 +98,25 @@ async def test_retry_after_is_honoured_and_nothing_doubles(harness: Harness) -> 
     assert all(row.status == "sent" for row in _rows(rig, sam["id"]))
 
 
+async def test_one_chats_429_pauses_that_chat_only(harness: Harness) -> None:
+    """Telegram's 429 for one chat holds that chat's messages for its retry_after; the
+    other partners' check-ins go on meanwhile (a global pause stalled every chat)."""
+    rig = harness
+    sam, sam_welcome = await rig.join("Sam")
+    kim, kim_welcome = await rig.join("Kim")
+    await rig.client.inject_fault("sendMessage", "429", retry_after=3)
+    await _due(rig)
+    await rig.next_question(sam, sam_welcome)
+    await rig.next_question(kim, kim_welcome)
+    calls = [c for c in await rig.client.calls("sendMessage") if c["time"] > 0]
+    refused = next(c for c in calls if c.get("error_code") == 429)
+    paused_chat = refused["params"]["chat_id"]
+    others = [c for c in calls if c.get("ok") and c["params"]["chat_id"] != paused_chat and c["time"] > refused["time"]]
+    assert others and others[0]["time"] - refused["time"] < 1.0  # the other chat did not wait 3 s
+    same = [c for c in calls if c.get("ok") and c["params"]["chat_id"] == paused_chat and c["time"] > refused["time"]]
+    assert same[0]["time"] - refused["time"] >= 3.0  # the refused chat waited as told
+
+
 async def test_server_errors_are_retried_with_backoff_and_delivered_once(harness: Harness) -> None:
     rig = harness
     sam, welcome = await rig.join()
