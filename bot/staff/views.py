@@ -71,7 +71,8 @@ def handle_projects(rt: Runtime, session: Session, now: datetime, sender: Sender
             f"{len(flags.open_flags_for_projects(session, [project_id]))} open need(s), "
             f"{invites.open_invites(session, project_id, now)} unused invite(s)"
         )
-    outbox.enqueue(session, sender.chat_id, "sendMessage", text_payload("\n".join(lines)), now)
+    for piece in split_html("\n".join(lines)):  # a coordinator of many projects: within Telegram's limit
+        outbox.enqueue(session, sender.chat_id, "sendMessage", text_payload(piece), now)
 
 
 @once_per_update

@@ -124,3 +124,16 @@ def test_partners_for_a_large_project_comes_in_messages_telegram_accepts(rt: Run
     assert len(sent) > 1 and all(visible_length(text) <= 4096 for text in sent)
     shown = "\n".join(sent)
     assert all(f"Partner number {n:03}" in shown for n in range(300))
+
+
+def test_flags_for_many_needs_come_in_messages_telegram_accepts(rt: Runtime, next_update: NextUpdate) -> None:
+    """A busy project's open needs, each with its buttons, split within Telegram's limits."""
+    alex, sam = introduce(rt, next_update), join(rt, next_update)
+    flag_ids = [open_flag(rt, sam, need=f"need-{n}") for n in range(120)]
+    before = len(messages(rt, alex.chat_id))
+    views.handle_flags(rt, next_update(), alex)
+    sent = messages(rt, alex.chat_id)[before:]
+    assert len(sent) > 1 and all(visible_length(m.payload["text"]) <= 4096 for m in sent)
+    assert all(len(buttons(m)) <= 100 for m in sent)  # Telegram's limit on buttons in one message
+    shown = "\n".join(m.payload["text"] for m in sent)
+    assert all(f"#{flag_id}" in shown for flag_id in flag_ids)
