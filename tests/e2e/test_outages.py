@@ -6,19 +6,26 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from bench.seed import bot_config, sandbox_partners, seed_partners
 from bot import front_door
 from bot.core import texts
+from bot.core.clock import ShiftedClock
+from bot.core.config import Settings, WebhookOptions
+from bot.running import start_bot
+from bot.sandbox import Sandbox
 from storage.db import Database
 from storage.models import Answer, InboxUpdate
 from tests.e2e.conftest import Harness, eventually
+from tests.e2e.test_webhook import _bot_messages, _first_question, _free_port
 
 
 @contextlib.contextmanager
@@ -106,3 +113,44 @@ async def test_an_update_that_keeps_failing_is_parked_with_an_apology_and_the_ch
     reply = await rig.next_message(sam, sorry)
     assert reply["text"] != texts.SOMETHING_WENT_WRONG  # the next message is handled as usual
     await eventually(lambda: update_id not in {u.update_id for u in rig.sandbox.world.pending})
+
+
+async def test_webhook_mode_tries_an_update_again_after_a_database_error(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored webhook update whose handling met a database error is handled again, not
+    marked done: the partner's answer is kept, once."""
+    db = Database(database_url)
+    db.upgrade()
+    failures = {"left": 2}
+    real = front_door.receive_text
+
+    def receive_text(rt: Any, update_id: int, sender: Any, text: str, *args: Any, **kwargs: Any) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("UPDATE checkin ...", {}, sqlite3.OperationalError("database is locked"))
+        real(rt, update_id, sender, text, *args, **kwargs)
+
+    monkeypatch.setattr(front_door, "receive_text", receive_text)
+    async with Sandbox(limits=False) as sandbox:
+        [user] = sandbox_partners(sandbox, 1)
+        seed_partners(db, [user], datetime.now(UTC) - timedelta(seconds=1))
+        settings = Settings.model_validate(bot_config(sandbox, database_url))
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}/telegram"
+        running = await start_bot(settings, ShiftedClock(), webhook=WebhookOptions("127.0.0.1", port, url, "s3cret"))
+        try:
+            question = await eventually(lambda: _first_question(sandbox, user), 20, "the first question")
+            sandbox.world.press_button(user, question, label="Not yet")  # asks for detail in words next
+            await eventually(lambda: len(_bot_messages(sandbox, user)) >= 3, 20, "the follow-up question")
+            update_id = sandbox.world.send_text(user, "the invoice went to the wrong team")
+            await eventually(lambda: len(_bot_messages(sandbox, user)) >= 4, 20, "the reply after two failures")
+            assert failures["left"] == 0
+            with db.session() as session:
+                row = session.get(InboxUpdate, update_id)
+                assert row is not None and row.status == "done"
+                details = session.exec(select(Answer).where(Answer.step_id == "payment_detail")).all()
+            assert [a.value for a in details] == ["the invoice went to the wrong team"]
+        finally:
+            await running.stop()
+    db.dispose()
