@@ -6,7 +6,6 @@ ApiError exactly as Telegram would answer.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import time
@@ -17,10 +16,11 @@ from typing import Any
 
 from . import rules
 from .rules import ApiError, bad_request
-from .world import Chat, Message, World
+from .world import Chat, Fault, Message, World
 
 SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 MAX_POLL_TIMEOUT = 50.0
+CALLBACK_ANSWER_WINDOW = 15.0  # seconds after the tap within which Telegram takes an answer
 
 _INT_FIELDS = frozenset(
     {
@@ -110,6 +110,7 @@ class BotApi:
             "senddocument": self.send_document,
             "editmessagetext": self.edit_message_text,
             "editmessagereplymarkup": self.edit_message_reply_markup,
+            "editmessagecaption": self.edit_message_caption,
             "deletemessage": self.delete_message,
             "answercallbackquery": self.answer_callback_query,
         }
@@ -243,22 +244,19 @@ class BotApi:
             raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         return chat
 
-    def admit(self, chat: Chat, p: dict[str, Any]) -> None:
-        """Flood limits, checked last: a refused send is neither delivered nor charged."""
-        retry_after = self.world.limiter.acquire(chat.user.id, paid=bool(p.get("allow_paid_broadcast")))
+    def admit(self, chat_id: int, *, paid: bool = False) -> None:
+        """Flood limits for a send or an edit, checked last: a refused call is neither carried
+        out nor counted."""
+        retry_after = self.world.limiter.acquire(chat_id, paid=paid)
         if retry_after is not None:
-            self.world.rate_limited += 1
-            raise ApiError(
-                429,
-                f"Too Many Requests: retry after {retry_after}",
-                {"retry_after": retry_after},
-            )
+            raise too_many_requests(retry_after)
+        self.world.meter.record(chat_id)
 
     async def send_message(self, p: dict[str, Any]) -> dict[str, Any]:
         chat = self.target_chat(p.get("chat_id"))
         parsed = rules.check_text(p.get("text"), p.get("parse_mode"))
         markup = rules.check_reply_markup(p.get("reply_markup"))
-        self.admit(chat, p)
+        self.admit(chat.user.id, paid=bool(p.get("allow_paid_broadcast")))
         message = self.world.bot_message(
             chat,
             "text",
@@ -289,7 +287,7 @@ class BotApi:
             raise bad_request("wrong file identifier/HTTP URL specified")
         caption = rules.check_caption(p.get("caption"), p.get("parse_mode"))
         markup = rules.check_reply_markup(p.get("reply_markup"))
-        self.admit(chat, p)
+        self.admit(chat.user.id, paid=bool(p.get("allow_paid_broadcast")))
         if isinstance(source, Upload):
             file = self.world.store_file(source.data, kind, source.file_name, source.mime_type)
         else:
@@ -339,6 +337,7 @@ class BotApi:
         parsed = rules.check_text(p.get("text"), p.get("parse_mode"))
         markup = rules.check_reply_markup(p.get("reply_markup"), inline_only=True)
         self._unchanged(message, parsed.text, parsed.entities, markup)
+        self.admit(message.chat.id)
         message.html, message.text, message.entities = p["text"], parsed.text, parsed.entities
         message.reply_markup = markup
         return self._edited(message)
@@ -349,6 +348,22 @@ class BotApi:
             raise bad_request("message can't be edited")
         markup = rules.check_reply_markup(p.get("reply_markup"), inline_only=True)
         self._unchanged(message, message.text, message.entities, markup)
+        self.admit(message.chat.id)
+        message.reply_markup = markup
+        return self._edited(message)
+
+    async def edit_message_caption(self, p: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(p, "edit")
+        if message.sender != "bot":
+            raise bad_request("message can't be edited")
+        if message.kind == "text":
+            raise bad_request("there is no caption in the message to edit")
+        caption = rules.check_caption(p.get("caption"), p.get("parse_mode"))
+        markup = rules.check_reply_markup(p.get("reply_markup"), inline_only=True)
+        text, entities = (caption.text, caption.entities) if caption else (None, [])
+        self._unchanged(message, text, entities, markup)
+        self.admit(message.chat.id)
+        message.html, message.text, message.entities = p.get("caption"), text, entities
         message.reply_markup = markup
         return self._edited(message)
 
@@ -361,7 +376,8 @@ class BotApi:
 
     async def answer_callback_query(self, p: dict[str, Any]) -> bool:
         press = self.world.presses.get(str(p.get("callback_query_id")))
-        if press is None or press.answers:
+        expired = press is not None and self.world.clock() - press.pressed_at > CALLBACK_ANSWER_WINDOW
+        if press is None or press.answers or expired:
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
         text = p.get("text")
         if text is not None and len(text) > 200:
@@ -371,24 +387,26 @@ class BotApi:
         return True
 
 
-async def apply_fault(world: World, method: str) -> None:
-    """Consume the next matching injected fault, failing or delaying this call."""
+def too_many_requests(retry_after: int) -> ApiError:
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+
+
+def take_fault(world: World, method: str) -> Fault | None:
+    """The first injected fault covering this call that strikes; faults are tried in order,
+    so faults of several kinds, each at its own rate, mix."""
     world.faults = [f for f in world.faults if f.remaining > 0]
     for fault in world.faults:
-        matches = fault.method == method or (fault.method == "*" and method in SEND_METHODS)
-        if matches:
-            fault.remaining -= 1
-            if fault.kind == "delay":
-                await asyncio.sleep(fault.delay)
-                return
-            if fault.kind == "429":
-                world.rate_limited += 1
-                raise ApiError(
-                    429,
-                    f"Too Many Requests: retry after {fault.retry_after}",
-                    {"retry_after": fault.retry_after},
-                )
-            raise ApiError(fault.status, HTTPStatus(fault.status).phrase)
+        if (fault.method == method or (fault.method == "*" and method in SEND_METHODS)) and fault.strikes():
+            return fault
+    return None
+
+
+def fault_error(fault: Fault) -> ApiError:
+    """The answer a failing fault gives instead of the call's own ("delay" gives none)."""
+    if fault.kind == "429":
+        return too_many_requests(fault.retry_after)
+    status = HTTPStatus.GATEWAY_TIMEOUT if fault.kind == "timeout" else HTTPStatus(fault.status)
+    return ApiError(status.value, status.phrase)
 
 
 def describe_params(params: dict[str, Any]) -> dict[str, Any]:

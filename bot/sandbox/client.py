@@ -82,6 +82,8 @@ class SandboxClient:
         )
 
     async def send_text(self, user_id: int, text: str) -> int:
+        """The person types `text`; over 4096 characters it arrives as several messages, as from
+        Telegram's apps. Returns the (first) update_id."""
         return await self._call("send_text", user_id=user_id, text=text)
 
     async def send_command(self, user_id: int, command: str, payload: str | None = None) -> int:
@@ -197,8 +199,12 @@ class SandboxClient:
         retry_after: int = 2,
         delay: float = 0.0,
         status: int = 502,
+        rate: float = 1.0,
+        seed: int = 0,
     ) -> None:
-        """Fail ("5xx", "429") or stall ("delay") the next `count` calls of `method` or "*"."""
+        """Fail ("5xx", "429"), stall ("delay") or carry out and then answer 504 after `delay`
+        ("timeout") the next `count` calls of `method` or "*" (any send), each with probability
+        `rate` drawn from random.Random(`seed`), so runs repeat."""
         await self._call(
             "inject_fault",
             method=method,
@@ -207,6 +213,8 @@ class SandboxClient:
             retry_after=retry_after,
             delay=delay,
             status=status,
+            rate=rate,
+            seed=seed,
         )
 
     async def set_limits(self, enabled: bool) -> None:
@@ -214,6 +222,16 @@ class SandboxClient:
 
     async def stats(self) -> dict[str, Any]:
         return await self._call("stats")
+
+    async def counters(self) -> dict[str, Any]:
+        """Since the last reset_counters(): calls per method, rate_limited (every 429),
+        flood_limited (the flood limits' 429s), server_errors (every 5xx, timeouts included),
+        timeouts, and the most message calls in any sliding second overall (peak_per_second)
+        and in one chat (peak_per_second_in_one_chat, in busiest_chat)."""
+        return await self._call("counters")
+
+    async def reset_counters(self) -> None:
+        await self._call("reset_counters")
 
     async def calls(self, method: str | None = None) -> list[dict[str, Any]]:
         return await self._call("calls", method=method)

@@ -7,11 +7,11 @@ Each action is a plain function of JSON-able keyword arguments; server.py expose
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, cast, get_args
 
-from .world import ControlError, Fault, World
+from .world import ControlError, Fault, FaultKind, World
 
-FAULT_KINDS = ("5xx", "429", "delay")
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
 class Control:
@@ -42,6 +42,8 @@ class Control:
             "inject_fault": self.inject_fault,
             "set_limits": self.set_limits,
             "stats": w.stats,
+            "counters": w.counters,
+            "reset_counters": w.reset_counters,
             "calls": w.recorded_calls,
             "webhook_deliveries": lambda: list(w.webhook_attempts),
             "replay_update": w.replay_update,
@@ -108,8 +110,16 @@ class Control:
         retry_after: int = 2,
         delay: float = 0.0,
         status: int = 502,
+        rate: float = 1.0,
+        seed: int = 0,
     ) -> None:
-        """Make the next `count` calls of `method` ("*" = any sending method) fail or stall."""
+        """Make the next `count` calls of `method` ("*" = any sending method) fail or stall,
+        each with probability `rate` (drawn from random.Random(seed), so runs repeat).
+
+        Kinds: "5xx" answers `status`; "429" answers retry_after; "delay" answers late, after
+        `delay` seconds; "timeout" carries the call out, then after `delay` seconds answers
+        504 Gateway Timeout (a call the sandbox refuses anyway gets its refusal at once).
+        """
         if kind not in FAULT_KINDS:
             raise ControlError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
         name = method.lower()
@@ -117,8 +127,14 @@ class Control:
             raise ControlError(f"bad method name {method!r}")
         if kind == "5xx" and not 500 <= status <= 599:
             raise ControlError(f"a 5xx fault needs a 5xx status, not {status}")
-        fault_kind = cast(Any, kind)  # checked against FAULT_KINDS above
-        self.world.faults.append(Fault(name, fault_kind, int(count), int(retry_after), float(delay), int(status)))
+        if not 0.0 < rate <= 1.0:
+            raise ControlError(f"a fault's rate is a probability above 0 and at most 1, not {rate}")
+        if count < 1 or delay < 0:
+            raise ControlError(f"a fault needs count >= 1 and delay >= 0, not count={count} delay={delay}")
+        fault_kind = cast(FaultKind, kind)  # checked against FAULT_KINDS above
+        self.world.faults.append(
+            Fault(name, fault_kind, int(count), int(retry_after), float(delay), int(status), float(rate), int(seed))
+        )
 
     def set_limits(self, enabled: bool) -> None:
         self.world.limiter.enabled = bool(enabled)

@@ -80,11 +80,11 @@ def _utf16_len(text: str) -> int:
 
 
 class _HtmlParser:
-    """A tokenizer modelled on tdlib's parse_html, stricter about bare '&' and '>'.
+    """A tokenizer modelled on tdlib's parse_html, stricter about a bare '>'.
 
-    Telegram's documentation requires every '<', '>' and '&' outside tags and entities to be
-    escaped; tdlib tolerates some bare ones, but the bot must not rely on that, so the sandbox
-    refuses them all.
+    An '&' that starts no supported entity stays a literal '&', as Telegram keeps it. A bare '>'
+    is refused although tdlib tolerates it: Telegram's documentation requires it escaped, and
+    the bot must not rely on the tolerance.
     """
 
     def __init__(self, source: str) -> None:
@@ -131,17 +131,10 @@ class _HtmlParser:
 
     def read_entity(self) -> str:
         match = _ENTITY_RE.match(self.src, self.pos)
-        decoded: str | None = None
-        if match:
-            dec, hexa, name = match.groups()
-            if name is not None:
-                decoded = _NAMED_ENTITIES.get(name)
-            else:
-                code = int(dec) if dec is not None else int(hexa, 16)
-                if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-                    decoded = chr(code)
-        if decoded is None or match is None:
-            raise self.fail(f'Character "&" at byte offset {self.byte_offset(self.pos)} must be escaped as "&amp;"')
+        decoded = _decode_entity(match) if match else None
+        if match is None or decoded is None:
+            self.pos += 1
+            return "&"
         self.pos = match.end()
         return decoded
 
@@ -245,16 +238,18 @@ class _HtmlParser:
         return bool(self.stack) and self.stack[-1]["tag"] == "pre"
 
 
+def _decode_entity(match: re.Match[str]) -> str | None:
+    """The character an entity stands for, or None for one Telegram does not support."""
+    dec, hexa, name = match.groups()
+    if name is not None:
+        return _NAMED_ENTITIES.get(name)
+    code = int(dec) if dec is not None else int(hexa, 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else None
+
+
 def _unescape_attribute(value: str) -> str:
     """Attribute values may carry the same entities as text; unknown ones stay literal."""
-
-    def decode(match: re.Match[str]) -> str:
-        dec, hexa, name = match.groups()
-        if name is not None:
-            return _NAMED_ENTITIES.get(name, match.group(0))
-        return chr(int(dec) if dec is not None else int(hexa, 16))
-
-    return _ENTITY_RE.sub(decode, value)
+    return _ENTITY_RE.sub(lambda match: _decode_entity(match) or match.group(0), value)
 
 
 def parse_html(text: str) -> ParsedText:
@@ -284,6 +279,29 @@ def check_text(text: str | None, parse_mode: str | None) -> ParsedText:
     if len(parsed.text) > MAX_TEXT:
         raise bad_request("message is too long")
     return parsed
+
+
+def split_long_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """A person's over-long text as Telegram's apps send it: parts of at most `limit` characters.
+
+    Like the apps, each cut goes at the last line break in the second half of the part, else at
+    its last space, else at the limit; the line break or space at a cut is dropped.
+    """
+    parts: list[str] = []
+    while len(text) > limit:
+        window = text[: limit + 1]  # a separator just past the limit still ends a full part
+        cut = window.rfind("\n", limit // 2)
+        if cut < 0:
+            cut = max(window.rfind(" ", limit // 2), window.rfind("\t", limit // 2))
+        if cut < 0:
+            parts.append(text[:limit])
+            text = text[limit:]
+        else:
+            parts.append(text[:cut])
+            text = text[cut + 1 :]
+    if text:
+        parts.append(text)
+    return parts
 
 
 def check_caption(caption: str | None, parse_mode: str | None) -> ParsedText | None:

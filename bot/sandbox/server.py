@@ -17,10 +17,10 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-from .botapi import BotApi, Upload, apply_fault, coerce, describe_params
+from .botapi import BotApi, Upload, coerce, describe_params, fault_error, take_fault
 from .client import SandboxClient
 from .control import Control
-from .limits import RateLimiter
+from .limits import Clock
 from .rules import ApiError
 from .world import ControlError, World
 
@@ -67,9 +67,12 @@ class Sandbox:
         webhook_retry_base: float = 0.1,
         webhook_retry_max: float = 5.0,
         webhook_timeout: float = 10.0,
+        clock: Clock = time.monotonic,
     ) -> None:
+        """`clock` (monotonic seconds) times the flood limits and callback answers; tests pass a
+        fake one to step past a window without sleeping."""
         self.token = token
-        self.world = World(token, bot_username, RateLimiter(enabled=limits))
+        self.world = World(token, bot_username, limits=limits, clock=clock)
         self.api = BotApi(self.world)
         self.control = Control(self.world)
         self.webhook_retry_base = webhook_retry_base
@@ -166,23 +169,31 @@ class Sandbox:
         except ApiError as err:
             return self._refuse(record, err, violation=True)
         record["params"] = describe_params(params)
-        try:
-            await apply_fault(self.world, method.lower())
-        except ApiError as err:
+        fault = take_fault(self.world, method.lower())
+        if fault is not None and fault.kind in ("5xx", "429"):
             record["injected"] = True
-            return self._refuse(record, err, violation=False)
+            return self._refuse(record, fault_error(fault), violation=False)
+        if fault is not None and fault.kind == "delay":
+            await asyncio.sleep(fault.delay)
         try:
             result = await handler(params)
         except ApiError as err:
             # a long poll whose client already hung up (a bot stopping) breaks no rule
             gone = request.transport is None or request.transport.is_closing()
             return self._refuse(record, err, violation=err.error_code != 429 and not gone)
+        if fault is not None and fault.kind == "timeout":
+            # Telegram did the work, but its gateway gave up waiting: the bot cannot tell
+            await asyncio.sleep(fault.delay)
+            record.update(injected=True, carried_out=True)
+            self.world.timeouts += 1
+            return self._refuse(record, fault_error(fault), violation=False)
         record["ok"] = True
         return _api_response({"ok": True, "result": result})
 
     def _refuse(self, record: dict[str, Any], err: ApiError, *, violation: bool) -> web.Response:
-        """Answer with Telegram's error; rule breaches are kept for stats()."""
+        """Answer with Telegram's error; rule breaches are kept for stats(), 429s and 5xx counted."""
         record.update(ok=False, error_code=err.error_code, description=err.description)
+        self.world.count_refusal(err.error_code, injected=record.get("injected", False))
         if violation:
             self.world.violations.append({"method": record["method"], "description": err.description})
         return _api_response(err.to_json(), err.error_code)

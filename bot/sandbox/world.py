@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import secrets
 import time
 from collections import Counter
@@ -16,9 +17,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .limits import RateLimiter
+from .limits import Clock, RateLimiter, TrafficMeter
+from .rules import MAX_TEXT, split_long_text
 
 Sender = Literal["user", "bot"]
+FaultKind = Literal["5xx", "429", "delay", "timeout"]
 CHECK_PREFIXES = ("✓ ", "✅ ")
 
 
@@ -182,6 +185,7 @@ class ButtonPress:
     label: str
     data: str
     date: int
+    pressed_at: float  # on the world's clock, for answerCallbackQuery's 15-second window
     answers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_entry(self) -> dict[str, Any]:
@@ -224,18 +228,36 @@ class PendingUpdate:
 
 @dataclass
 class Fault:
+    """An injected failure covering the next `remaining` matching calls.
+
+    Each covered call fails with probability `rate`, drawn from its own seeded generator so a
+    run repeats exactly; a covered call that is spared still uses up one of `remaining`, and
+    the next matching fault may strike it.
+    """
+
     method: str  # lower-cased method name, or "*" for every message-sending method
-    kind: Literal["5xx", "429", "delay"]
+    kind: FaultKind
     remaining: int
     retry_after: int
     delay: float
     status: int
+    rate: float = 1.0
+    seed: int = 0
+    chance: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.chance = random.Random(self.seed)
+
+    def strikes(self) -> bool:
+        """Use up one covered call; True if this one fails."""
+        self.remaining -= 1
+        return self.rate >= 1.0 or self.chance.random() < self.rate
 
 
 class World:
     """All sandbox state; reset() returns it to a fresh start without restarting the server."""
 
-    def __init__(self, token: str, bot_username: str, limiter: RateLimiter) -> None:
+    def __init__(self, token: str, bot_username: str, *, limits: bool = True, clock: Clock = time.monotonic) -> None:
         self.token = token
         prefix = token.split(":", 1)[0]
         self.bot_user: dict[str, Any] = {
@@ -244,7 +266,9 @@ class World:
             "first_name": "Check-in Sandbox",
             "username": bot_username,
         }
-        self.limiter = limiter
+        self.clock = clock
+        self.limiter = RateLimiter(enabled=limits, clock=clock)
+        self.meter = TrafficMeter(clock)
         self.closing = False
         self._event = asyncio.Event()
         self.reset()
@@ -258,9 +282,7 @@ class World:
         self.history: dict[int, PendingUpdate] = {}
         self.faults: list[Fault] = []
         self.calls: list[dict[str, Any]] = []
-        self.call_counts: Counter[str] = Counter()
         self.violations: list[dict[str, Any]] = []
-        self.rate_limited = 0
         self.delivered = 0
         self.webhook_attempts: list[dict[str, Any]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
@@ -271,7 +293,17 @@ class World:
         self._update_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self.limiter.reset()
+        self.reset_counters()
         self.changed()
+
+    def reset_counters(self) -> None:
+        """Start counting afresh (e.g. after a benchmark's warm-up); stats() reads these too."""
+        self.call_counts: Counter[str] = Counter()
+        self.rate_limited = 0  # every 429 answered, flood limits and injected alike
+        self.flood_limited = 0  # the 429s of the flood limits alone
+        self.server_errors = 0  # every 5xx answered, timeouts included
+        self.timeouts = 0
+        self.meter.reset()
 
     # -- change notification -------------------------------------------------------------------
 
@@ -341,9 +373,15 @@ class World:
         return self.queue_update(user.id, "message", message.to_api(self.bot_user))
 
     def send_text(self, user_id: int, text: str) -> int:
+        """A person types `text`; over 4096 characters it goes as several messages, split as
+        Telegram's apps split it, each its own update. Returns the first part's update_id."""
         if not text:
             raise ControlError("a person cannot send an empty message")
-        return self._user_message(user_id, "text", html=text, text=text, entities=_command_entities(text))
+        update_ids = [
+            self._user_message(user_id, "text", html=part, text=part, entities=_command_entities(part))
+            for part in split_long_text(text)
+        ]
+        return update_ids[0]
 
     def edit_text(self, user_id: int, message_id: int, text: str) -> int:
         """A person edits a message they sent: Telegram sends ``edited_message`` with the same
@@ -354,6 +392,8 @@ class World:
             raise ControlError(f"no text message {message_id} from user {user.id}")
         if not text:
             raise ControlError("a person cannot edit a message to nothing")
+        if len(text) > MAX_TEXT:
+            raise ControlError(f"a person cannot edit a message to more than {MAX_TEXT} characters")
         message.html = message.text = text
         message.entities = _command_entities(text)
         message.edit_date = int(time.time())
@@ -386,6 +426,7 @@ class World:
             label=button["text"],
             data=button["callback_data"],
             date=int(time.time()),
+            pressed_at=self.clock(),
         )
         self.presses[press.query_id] = press
         self.chats[user.id].timeline.append(press)
@@ -535,6 +576,28 @@ class World:
             "webhook_failures": sum(1 for a in self.webhook_attempts if not a["ok"]),
             "pending_updates": len(self.pending),
             "limits_enabled": self.limiter.enabled,
+        }
+
+    def count_refusal(self, error_code: int, *, injected: bool) -> None:
+        """Count a 429 or 5xx where it is answered, so each is counted once whatever caused it."""
+        if error_code == 429:
+            self.rate_limited += 1
+            if not injected:
+                self.flood_limited += 1
+        elif error_code >= 500:
+            self.server_errors += 1
+
+    def counters(self) -> dict[str, Any]:
+        """What a benchmark or a pacing test needs to know, since the last reset_counters()."""
+        return {
+            "calls": dict(self.call_counts),
+            "rate_limited": self.rate_limited,
+            "flood_limited": self.flood_limited,
+            "server_errors": self.server_errors,
+            "timeouts": self.timeouts,
+            "peak_per_second": self.meter.peak_overall,
+            "peak_per_second_in_one_chat": self.meter.peak_in_one_chat,
+            "busiest_chat": self.meter.busiest_chat,
         }
 
     def recorded_calls(self, method: str | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,8 @@
-"""Fixtures: a sandbox on a free port, its control client, and a raw Bot API caller."""
+"""Fixtures: a sandbox on a free port, its control client, and a raw Bot API caller.
+
+The sandbox's clock (flood limits, the callback-answer window) stands still unless a test
+advances it, so limit tests are exact and need no sleeping.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,19 @@ import pytest
 from bot.sandbox import Sandbox, SandboxClient
 
 TOKEN = "123456:SANDBOX-TOKEN"
+
+
+class FakeClock:
+    """Monotonic seconds that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 class BotCaller:
@@ -29,8 +46,13 @@ class BotCaller:
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox(token=TOKEN) as box:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def sandbox(clock: FakeClock) -> AsyncIterator[Sandbox]:
+    async with Sandbox(token=TOKEN, clock=clock) as box:
         yield box
 
 

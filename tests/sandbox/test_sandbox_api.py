@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 
 from bot.sandbox import Sandbox, SandboxClient, SandboxError
+from bot.sandbox.world import Fault
 
 KEYBOARD = json.dumps(
     {
@@ -311,3 +312,93 @@ async def test_reset_forgets_everything(client: SandboxClient, user: dict) -> No
     with pytest.raises(SandboxError, match="unknown chat"):
         await client.transcript(user["id"])
     assert (await client.create_user("New"))["id"] == 1000001
+
+
+async def test_a_callback_answered_after_fifteen_seconds_is_refused(
+    bot: Any, client: SandboxClient, user: dict, clock: Any
+) -> None:
+    chat = user["id"]
+    _, sent = await bot("sendMessage", chat_id=chat, text="How are you?", reply_markup=KEYBOARD)
+    late = await client.press_button(chat, sent["result"]["message_id"], label="Bad")
+    clock.advance(0.5)
+    in_time = await client.press_button(chat, sent["result"]["message_id"], label="Good")
+    _, body = await bot("getUpdates", offset=late)
+    late_id, in_time_id = (u["callback_query"]["id"] for u in body["result"])
+    assert [u["update_id"] for u in body["result"]] == [late, in_time]
+    clock.advance(15.0)  # 15.5 s after the first tap, 15.0 s after the second
+    assert await bot("answerCallbackQuery", callback_query_id=late_id) == (
+        400,
+        {
+            "ok": False,
+            "error_code": 400,
+            "description": "Bad Request: query is too old and response timeout expired or query ID is invalid",
+        },
+    )
+    assert (await bot("answerCallbackQuery", callback_query_id=in_time_id))[0] == 200
+
+
+async def test_a_long_text_arrives_as_several_messages(bot: Any, client: SandboxClient, user: dict) -> None:
+    text = " ".join(f"w{n:04d}" for n in range(1500))  # 8,999 characters
+    first = await client.send_text(user["id"], text)
+    _, body = await bot("getUpdates", offset=first)
+    parts = [u["message"]["text"] for u in body["result"]]
+    assert len(parts) == 3 and all(len(part) <= 4096 for part in parts)
+    assert " ".join(parts) == text  # cut at spaces, which are dropped
+    assert len({u["message"]["message_id"] for u in body["result"]}) == 3
+    assert [e["text"] for e in await client.transcript(user["id"])][-3:] == parts
+
+
+async def test_an_edit_by_a_person_is_an_edited_message_update(bot: Any, client: SandboxClient, user: dict) -> None:
+    sent = await client.send_text(user["id"], "I feel fine")
+    _, body = await bot("getUpdates", offset=sent)
+    original = body["result"][0]["message"]
+    edited_id = await client.edit_text(user["id"], original["message_id"], "I feel low")
+    _, body = await bot("getUpdates", offset=edited_id)
+    assert list(body["result"][0]) == ["update_id", "edited_message"]
+    edited = body["result"][0]["edited_message"]
+    assert (edited["message_id"], edited["date"], edited["text"]) == (
+        original["message_id"],
+        original["date"],
+        "I feel low",
+    )
+    assert edited["edit_date"] >= edited["date"]
+    with pytest.raises(SandboxError, match="more than 4096"):
+        await client.edit_text(user["id"], original["message_id"], "x" * 4097)
+
+
+async def test_a_timeout_fault_delivers_then_answers_504(bot: Any, client: SandboxClient, user: dict) -> None:
+    await client.inject_fault("sendMessage", "timeout", delay=0.3)
+    started = time.monotonic()
+    assert await bot("sendMessage", chat_id=user["id"], text="arrived") == (
+        504,
+        {"ok": False, "error_code": 504, "description": "Gateway Timeout"},
+    )
+    assert time.monotonic() - started >= 0.3
+    assert [m["text"] for m in await client.bot_messages(user["id"])] == ["arrived"]
+    assert (await client.calls("sendMessage"))[-1]["carried_out"] is True
+    await client.inject_fault("sendMessage", "timeout", delay=30)
+    status, _ = await bot("sendMessage", chat_id=user["id"], text="<b>oops", parse_mode="HTML")
+    assert status == 400  # refused anyway: the refusal comes at once, not a 504 after 30 s
+    counters = await client.counters()
+    assert (counters["timeouts"], counters["server_errors"]) == (1, 1)
+    assert len((await client.stats())["violations"]) == 1
+
+
+def test_a_rate_fault_strikes_about_its_rate() -> None:
+    fault = Fault("getme", "5xx", remaining=2000, retry_after=2, delay=0.0, status=502, rate=0.2, seed=7)
+    strikes = sum(fault.strikes() for _ in range(2000))
+    assert 0.17 <= strikes / 2000 <= 0.23 and fault.remaining == 0
+
+
+async def test_rate_faults_each_strike_and_repeat_with_their_seed(bot: Any, client: SandboxClient) -> None:
+    async def statuses() -> list[int]:
+        await client.reset()  # the 429 fault sees only the calls the 5xx one spared: some are left
+        await client.inject_fault("getMe", "5xx", count=40, rate=0.3, seed=7, status=503)
+        await client.inject_fault("getMe", "429", count=40, rate=0.3, seed=8)
+        return [(await bot("getMe"))[0] for _ in range(40)]
+
+    first = await statuses()
+    assert set(first) == {200, 503, 429}  # a call the first fault spares, the second may strike
+    assert await statuses() == first
+    with pytest.raises(SandboxError, match="rate"):
+        await client.inject_fault("getMe", "5xx", rate=1.5)

@@ -13,6 +13,7 @@ from bot.sandbox.rules import (
     check_reply_markup,
     check_text,
     parse_html,
+    split_long_text,
 )
 
 
@@ -39,6 +40,10 @@ def error_of(call, *args, **kwargs) -> str:
         ("&#60;script&#62; &#x3C;", "<script> <"),
         ("<B>case</B>", "case"),
         ("<b>nested <i>tags</i></b>\nnew line", "nested tags\nnew line"),
+        # an '&' that starts no supported entity is a literal '&', as Telegram keeps it
+        ("fish & chips", "fish & chips"),
+        ("&nbsp; &amp &#0; &#xD800; &", "&nbsp; &amp &#0; &#xD800; &"),
+        ("<b>R&D</b> &amp; co", "R&D & co"),
     ],
 )
 def test_valid_html(html: str, visible: str) -> None:
@@ -56,8 +61,8 @@ def test_valid_html(html: str, visible: str) -> None:
         ("<b>open", 'Can\'t find end tag corresponding to start tag "b"'),
         ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
         ("x</b>", "Unexpected end tag at byte offset 1"),
-        ("fish & chips", 'Character "&" at byte offset 5 must be escaped as "&amp;"'),
-        ("&nbsp;", 'Character "&" at byte offset 0 must be escaped as "&amp;"'),
+        ("fish & <chips>", 'Unsupported start tag "chips" at byte offset 7'),
+        ("R&D <b>unclosed", 'Can\'t find end tag corresponding to start tag "b"'),
         ("a > b", 'Character ">" at byte offset 2 must be escaped as "&gt;"'),
         ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
         ("<a>x</a>", 'Tag "a" must have attribute "href" at byte offset 0'),
@@ -71,6 +76,11 @@ def test_valid_html(html: str, visible: str) -> None:
 )
 def test_invalid_html(html: str, message: str) -> None:
     assert error_of(parse_html, html) == f"Bad Request: can't parse entities: {message}"
+
+
+def test_attribute_entities_decode_only_when_supported() -> None:
+    parsed = parse_html('<a href="https://x.org/?a=1&b=2&amp;c=&#9999999;">l</a>')
+    assert parsed.entities[0]["url"] == "https://x.org/?a=1&b=2&c=&#9999999;"
 
 
 def test_escaped_partner_text_passes() -> None:
@@ -99,6 +109,17 @@ def test_text_length_counts_visible_characters() -> None:
 @pytest.mark.parametrize("text", ["", "   ", None, "<b> </b>"])
 def test_empty_text(text: str | None) -> None:
     assert error_of(check_text, text, "HTML") == "Bad Request: message text is empty"
+
+
+def test_long_text_splits_as_telegram_apps_do() -> None:
+    assert split_long_text("short") == ["short"]
+    assert split_long_text("x" * 4096) == ["x" * 4096]
+    assert split_long_text("x" * 9000) == ["x" * 4096, "x" * 4096, "x" * 808]  # no space: cut at the limit
+    words = "word " * 1800  # 9,000 characters
+    assert [len(part) for part in split_long_text(words)] == [4094, 4094, 810]  # cut at the last space
+    paragraphs = "a" * 3000 + "\n" + "b " * 1000
+    assert split_long_text(paragraphs) == ["a" * 3000, "b " * 1000]  # a line break beats later spaces
+    assert split_long_text("x" * 4096 + " " + "y") == ["x" * 4096, "y"]
 
 
 def test_caption_length() -> None:
