@@ -65,8 +65,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and the writer work at once; foreign keys make cascades real."""
+    """WAL lets readers and the writer work at once; foreign keys make cascades real.
+
+    A new, empty file gets incremental auto-vacuum, so retention can give deleted rows' pages
+    back to the disk (storage/retention.py): it must be set before WAL, which writes the file's
+    first page, and only there, as setting it takes the write lock.  An older database is
+    switched by retention, once."""
     cursor = dbapi_connection.cursor()
+    if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")

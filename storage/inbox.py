@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, null, or_, update
+from sqlalchemy import and_, func, insert, null, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -148,14 +148,6 @@ def park(session: Session, update_id: int, chat_id: int | None, failures: int, e
                 update_id=update_id, chat_id=chat_id, payload=null(), attempts=failures, received_at=now, **parked
             )
         )
-
-
-def purge_done(session: Session, before: datetime) -> int:
-    """Forget handled updates older than ``before``: the claim stays an index range scan."""
-    result = session.execute(
-        delete(InboxUpdate).where(col(InboxUpdate.status) == "done", col(InboxUpdate.received_at) < before)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def counts(session: Session) -> dict[str, int]:
