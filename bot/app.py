@@ -16,6 +16,7 @@ from telegram.ext import (
 from bot import jobs
 from bot.core import callbacks
 from bot.core.runtime import Runtime
+from bot.delivery import housekeeping
 from bot.delivery.api_request import ApiRequest
 from bot.delivery.update_processor import PerChatUpdateProcessor
 from bot.handlers import controls, flags, flood, partner, safety, staff
@@ -86,4 +87,7 @@ def build_application(rt: Runtime) -> Application:
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
     application.bot_data[jobs.SEEN_UNTIL] = rt.clock.now()
     application.job_queue.run_repeating(jobs.tick, interval=rt.settings.scheduler.tick_seconds, first=0.1, name="tick")
+    application.job_queue.run_repeating(
+        housekeeping.prune, interval=housekeeping.INTERVAL, first=housekeeping.FIRST, name="prune"
+    )
     return application

@@ -15,11 +15,13 @@ from pathlib import Path
 from bot.core import distress
 from bot.core.clock import ShiftedClock, parse_since, parse_span
 from bot.core.config import (
+    WEBHOOK_SECRET_ENV,
     ConfigError,
     FlowSettings,
     Settings,
     WebhookOptions,
     load_settings,
+    webhook_secret,
 )
 from bot.delivery.log_redaction import redact_token_in_logs
 from bot.staff.reload import problem_lines, reload_from_signal, summary_lines
@@ -79,11 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--url", help="webhook: the public HTTPS URL Telegram posts to (its path is served)")
     run.add_argument(
-        "--secret",
-        default=os.environ.get("TELEGRAM_WEBHOOK_SECRET"),
-        help="webhook: secret token Telegram sends back (default $TELEGRAM_WEBHOOK_SECRET)",
+        "--secret-file",
+        type=Path,
+        metavar="PATH",
+        help=f"webhook: a file holding the secret token Telegram sends back (default ${WEBHOOK_SECRET_ENV})",
     )
+    run.add_argument("--secret", nargs="?", action=_SecretOnCommandLine, help=argparse.SUPPRESS)
     run.set_defaults(handler=_run)
+
+    doctor = commands.add_parser("doctor", help="check the config, database, Telegram, flows, outbox and inbox")
+    doctor.set_defaults(handler=_doctor)
 
     demo = commands.add_parser(
         "demo", help="run the bot against a local Telegram sandbox with a scripted partner; no token needed"
@@ -214,6 +221,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _SecretOnCommandLine(argparse.Action):
+    """``--secret`` was taken once; now it is refused with where the secret goes instead.
+    Its value is never echoed: an error message may end up in a log."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        parser.error(
+            "--secret is no longer taken: anyone on this machine can read a command line (ps). "
+            f"Put the secret in a file only you can read and pass --secret-file PATH, or set {WEBHOOK_SECRET_ENV}."
+        )
+
+
 def _safety_test(args: argparse.Namespace) -> int:
     """What the bot would do with each line, as the front door screens every partner message."""
     phrases = load_settings(args.safety_config).safety.distress_phrases if args.safety_config else []
@@ -286,16 +304,22 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _webhook_options(args: argparse.Namespace) -> WebhookOptions | str | None:
-    """The --webhook options, None for polling, or what is wrong with them."""
-
+    """The --webhook options, None for polling, or what is wrong with them (a secret that
+    cannot be read raises ConfigError, which names its file)."""
     if not args.webhook:
         return None
-    if not args.url or not args.secret:
-        return "--webhook needs --url and --secret (or TELEGRAM_WEBHOOK_SECRET)."
+    if not args.url:
+        return "--webhook needs --url: the public HTTPS address Telegram posts to."
     host, _, port = args.listen.rpartition(":")
     if not host or not port.isdigit():
         return f"--listen must be HOST:PORT, not {args.listen!r}."
-    return WebhookOptions(host=host, port=int(port), url=args.url, secret=args.secret)
+    return WebhookOptions(host=host, port=int(port), url=args.url, secret=webhook_secret(args.secret_file))
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import doctor
+
+    return doctor(Path(args.config))
 
 
 def _test_clock() -> ShiftedClock | None:

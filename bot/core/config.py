@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from storage.retention import MIN_KEEP_DAYS
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 DEFAULT_CONSENT_TEXT = """\
@@ -52,6 +54,18 @@ class TelegramSettings(_Strict):
 
 class StorageSettings(_Strict):
     url: str = "sqlite:///checkin.db"
+    #: days sent messages, handled update ids and set-aside updates are kept (storage/retention.py)
+    keep_days: int = 30
+
+    @field_validator("keep_days")
+    @classmethod
+    def _outlives_redelivery(cls, days: int) -> int:
+        if days < MIN_KEEP_DAYS:
+            raise ValueError(
+                f"keep at least {MIN_KEEP_DAYS} days: Telegram may send an update again for up to a day, "
+                "and the record of handled updates is what stops it being handled twice"
+            )
+        return days
 
 
 class FlowSettings(_Strict):
@@ -340,14 +354,57 @@ def load_settings(path: Path) -> Settings:
     return settings
 
 
+#: where `checkin run --webhook` finds its secret when no --secret-file is given
+WEBHOOK_SECRET_ENV = "CHECKIN_WEBHOOK_SECRET"
+#: what Telegram accepts as a webhook's secret_token
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def webhook_secret(path: Path | None) -> str:
+    """The webhook's secret: the contents of ``path`` (stripped), else $CHECKIN_WEBHOOK_SECRET.
+    Never a command-line argument: anyone on the machine can read those (``ps``)."""
+    if path is not None:
+        try:
+            secret = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else "not readable text"
+            raise ConfigError(f"--secret-file {path}: cannot read the webhook secret ({reason}).") from None
+        if not secret:
+            raise ConfigError(f"--secret-file {path}: the file is empty; put the webhook secret in it.")
+        where = f"--secret-file {path}"
+    else:
+        secret = os.environ.get(WEBHOOK_SECRET_ENV, "").strip()
+        if not secret:
+            renamed = f" (TELEGRAM_WEBHOOK_SECRET is no longer read: rename it {WEBHOOK_SECRET_ENV})"
+            raise ConfigError(
+                f"--webhook needs a secret: --secret-file PATH, or {WEBHOOK_SECRET_ENV} in the environment."
+                + (renamed if os.environ.get("TELEGRAM_WEBHOOK_SECRET") else "")
+            )
+        where = WEBHOOK_SECRET_ENV
+    if not _SECRET_TOKEN.match(secret):
+        raise ConfigError(
+            f"{where}: Telegram takes a secret of 1-256 letters, digits, _ and - only "
+            "(one way to make one: openssl rand -hex 32)."
+        )
+    return secret
+
+
 @dataclass(frozen=True)
 class WebhookOptions:
-    """``checkin run --webhook``: where to listen, the public URL Telegram posts to, the shared secret."""
+    """``checkin run --webhook``: where to listen, the public URL Telegram posts to, the shared
+    secret, and how long a client may take: slow clients must not hold connections."""
 
     host: str
     port: int
     url: str
     secret: str
+    #: seconds a connection has, from opening or from its last answer, to send a whole request
+    #: head (request line and headers); an idle kept-alive connection is closed after it too
+    header_timeout: float = 10.0
+    #: seconds a request has, after its head, to send its body
+    body_timeout: float = 10.0
+    #: a bigger body is refused (413): an update is a few kilobytes
+    max_body_bytes: int = 1024 * 1024
 
     @property
     def path(self) -> str:
