@@ -100,7 +100,7 @@ async def test_the_webhook_inbox_stores_and_settles_through_the_batched_writes(
     monkeypatch.setattr(inbox, "store", store_alone)
     monkeypatch.setattr(inbox, "finish", finish_alone)
     application = _Application()
-    worker = InboxWorker(application, SimpleNamespace(db=db, clock=SystemClock()))  # type: ignore[arg-type]
+    worker = InboxWorker(application, SimpleNamespace(db=db, clock=SystemClock(), failed_updates={}))  # type: ignore[arg-type]
     try:
         stored = await asyncio.gather(*(worker.receive(n, 7 if n < 3 else 8, {"update_id": n}) for n in (1, 2, 2, 3)))
         assert stored == [True, True, False, True]

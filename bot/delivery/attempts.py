@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
@@ -36,14 +34,11 @@ RETRY_SECONDS, OUTAGE_WAIT_CAP = 1.0, 30.0
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-async def settle(application: Application, update: Update, first: Awaitable[Any] | None = None) -> None:
-    """Process ``update`` (``first``: its first attempt, already made) until it commits or is parked."""
-    rt: Runtime = application.bot_data["runtime"]
+async def settle(application: Application, rt: Runtime, update: Update) -> None:
+    """Process ``update`` until it commits or is parked."""
     failures, wait = 0, RETRY_SECONDS
-    attempt = first
     while True:
-        await (attempt if attempt is not None else application.process_update(update))
-        attempt = None
+        await application.process_update(update)
         error = rt.failed_updates.pop(update.update_id, None)
         if error is None:
             return

@@ -108,7 +108,7 @@ class InboxWorker:
                 continue
             assert row.payload is not None, "a pending update keeps its payload until handled"
             update = Update.de_json(row.payload, self.application.bot)
-            await attempts.settle(self.application, update)
+            await attempts.settle(self.application, self.rt, update)
             done.append(row.update_id)
         claimed_at = rows[0].claimed_at
         assert claimed_at is not None

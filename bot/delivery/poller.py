@@ -110,7 +110,8 @@ class Poller:
 
     def _handle(self, update: Update) -> None:
         application = self.application
-        work = application.update_processor.process_update(update, attempts.settle(application, update))
+        settling = attempts.settle(application, application.bot_data["runtime"], update)
+        work = application.update_processor.process_update(update, settling)
         task = asyncio.create_task(work, name=f"update-{update.update_id}")
         self._under_way[update.update_id] = task
         task.add_done_callback(lambda done: self._finished(update.update_id, done))
