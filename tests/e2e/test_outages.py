@@ -76,7 +76,8 @@ async def test_an_answer_given_while_the_database_is_down_is_kept_once_it_is_bac
         await eventually(lambda: _tried(rig, update_id), what="the bot fetched the answer")
         await rig.quiet(sam, question, seconds=2.0)  # nothing can be decided without the database
         assert update_id in {u.update_id for u in world.pending}, "confirmed to Telegram before it was handled"
-    after = await rig.next_question(sam, question)  # handled once the database is back
+    # handled once the database is back, at the next try (they come 1, 2, 4, 8 ... s apart)
+    after = await rig.next_message(sam, question, timeout=30)
     assert after["message_id"] > question["message_id"]
     assert [a.value for a in _answers(rig)] == ["yes"]
     await eventually(lambda: update_id not in {u.update_id for u in world.pending}, what="confirmed once handled")
