@@ -172,6 +172,28 @@ class SlidingWindow:
         self._reserved -= 1
 
 
+class Unlimited:
+    """What paces a call that is not a message (the bot's command menu): nothing."""
+
+    def ready_in(self) -> float:
+        return 0.0
+
+    def take(self) -> None:
+        """Nothing to charge."""
+
+    async def reserve(self) -> None:
+        """Always room."""
+
+    def stamp(self) -> None:
+        """Nothing to count."""
+
+    def cancel(self) -> None:
+        """Nothing was reserved."""
+
+
+UNLIMITED = Unlimited()
+
+
 class Outbox:
     def __init__(
         self,
@@ -306,33 +328,28 @@ class Outbox:
         before its request: a crash while it waited leaves it ``claimed`` (sent later),
         not ``uncertain``."""
         paced = message.method not in BOT_METHODS  # edits count like sends; the bot's menu does not
-        chat = self._chat(message.chat_id)
-        if paced and (wait := chat.ready_in()) > 0:  # most chats have one message: no need to yield
+        chat, window = (self._chat(message.chat_id), self._overall) if paced else (UNLIMITED, UNLIMITED)
+        if (wait := chat.ready_in()) > 0:  # most chats have one message: no need to yield
             await asyncio.sleep(wait)
         async with self._in_flight:
             while True:
                 while (pause := self._paused_until - time.monotonic()) > 0:  # a global 429
                     await asyncio.sleep(pause)
-                if paced:
-                    await self._overall.reserve()
+                await window.reserve()
                 if self._paused_until <= time.monotonic():
                     break
-                if paced:
-                    self._overall.cancel()
+                window.cancel()
             try:
                 started = await self._writes.run(queue.begin_send, message.id, message.claimed_at, self.clock.now())
             except BaseException:
-                if paced:
-                    self._overall.cancel()
+                window.cancel()
                 raise
             if not started:
-                if paced:
-                    self._overall.cancel()
+                window.cancel()
                 log.warning("outbox message %s was taken over by another process; not sending it", message.id)
                 return Outcome.WAIT
-            if paced:
-                self._overall.stamp()
-                chat.take()
+            window.stamp()
+            chat.take()
             try:
                 telegram_id = await self._call(message)
             except TelegramError as error:
