@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -32,7 +33,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
+from sqlmodel import col, select
 
 from bench.round import drop_database, fresh_database
 from bench.seed import (
@@ -128,7 +130,7 @@ def _peak_rss_mb(pid: int) -> float:
 async def _start_bots(
     args: argparse.Namespace, sandbox: Sandbox, workdir: Path, url: str
 ) -> list[asyncio.subprocess.Process]:
-    env = {**os.environ, "CHECKIN_LOG_LEVEL": "WARNING", "TELEGRAM_WEBHOOK_SECRET": SECRET}
+    env = {**os.environ, "CHECKIN_LOG_LEVEL": "WARNING", "CHECKIN_WEBHOOK_SECRET": SECRET}
     if args.bot == "reference":
         command = [
             "-m",
@@ -168,15 +170,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         url = fresh_database(args.db, workdir)
+        if args.db_file:
+            shutil.copyfile(args.db_file, workdir / "bench.db")
         try:
             async with Sandbox(limits=False) as sandbox:
                 users = sandbox_partners(sandbox, args.partners)
                 if args.bot == "checkin":
                     db = Database(url)
                     db.upgrade()
+                    with db.session() as session:  # a --db-file's own check-ins are left as they are
+                        ours = col(Checkin.id) > (session.exec(select(func.max(Checkin.id))).one() or 0)
                     seed_partners(db, users, datetime.now(UTC) + timedelta(days=1))  # made due once every worker is up
                     with db.session() as session:
-                        session.execute(update(Checkin).values(flow_id=FLOW_ID))
+                        session.execute(update(Checkin).where(ours).values(flow_id=FLOW_ID))
                 driver = Driver(sandbox)
                 bots = await _start_bots(args, sandbox, workdir, url)
                 rss: list[float] = []
@@ -194,7 +200,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             sandbox.world.send_command(user, "/start")
                     else:
                         with db.session() as session:
-                            session.execute(update(Checkin).values(due_at=datetime.now(UTC) - timedelta(seconds=1)))
+                            session.execute(
+                                update(Checkin).where(ours).values(due_at=datetime.now(UTC) - timedelta(seconds=1))
+                            )
                         db.dispose()
                     while driver.first_message is None and all(bot.returncode is None for bot in bots):
                         await asyncio.sleep(0.01)
@@ -291,6 +299,11 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=1000)
     parser.add_argument("--bot", choices=["checkin", "reference"], default="checkin")
     parser.add_argument("--db", help="a PostgreSQL server URL to create a fresh database on (default: a SQLite file)")
+    parser.add_argument(
+        "--db-file",
+        type=Path,
+        help="start from a copy of this SQLite database instead of an empty one (a year of data: bench/year.py)",
+    )
     parser.add_argument("--webhook", action="store_true", help="webhook mode (default: long polling)")
     parser.add_argument("--workers", type=int, default=1, help="webhook worker processes on one address")
     parser.add_argument(
@@ -312,6 +325,8 @@ def main() -> None:
             report([json.loads(line) for line in args.report.read_text(encoding="utf-8").splitlines() if line.strip()])
         )
         return
+    if args.db_file and (args.db or args.bot != "checkin"):
+        parser.error("--db-file is a SQLite database for this bot: not with --db or --bot reference")
     if args.workers > 1 and not args.webhook:
         parser.error("only one process may poll a token: --workers needs --webhook")
     result = asyncio.run(run(args))

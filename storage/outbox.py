@@ -73,23 +73,35 @@ _BUSY_CHATS = select(_TABLE.c.chat_id).where(
 #: how many of one chat's messages a claim takes at most: Telegram's burst for one chat, so
 #: a chat with a long backlog (a facilitator's alerts) never fills a claim other chats need
 PER_CHAT_CLAIM = 3
+#: a claim first reads twice its size of the oldest sendable messages (an index walk
+#: that stops there) and keeps a few of each chat's; only when one chat's backlog fills that much
+#: does it rank every pending message per chat, which costs a sort of them all
+SCAN_FACTOR = 2
+_PENDING_NOT_BUSY = (_TABLE.c.status == "pending") & _TABLE.c.chat_id.not_in(_BUSY_CHATS)  # busy: not yet due
+_OLDEST = (
+    select(_TABLE.c.id, _TABLE.c.chat_id)
+    .where(_PENDING_NOT_BUSY)
+    .order_by(_TABLE.c.id)
+    .limit(bindparam("scan", type_=Integer))
+)
 _HEADS = (
     select(
         _TABLE.c.id,
         func.row_number().over(partition_by=_TABLE.c.chat_id, order_by=_TABLE.c.id).label("place"),
     )
-    .where(_TABLE.c.status == "pending", _TABLE.c.chat_id.not_in(_BUSY_CHATS))  # not yet due: its chat is busy
+    .where(_PENDING_NOT_BUSY)
     .subquery()
 )
-_CLAIMABLE = (
+_FAIR = (
     select(_HEADS.c.id)
     .where(_HEADS.c.place <= PER_CHAT_CLAIM)
     .order_by(_HEADS.c.id)
     .limit(bindparam("claim_limit", type_=Integer))
 )
+#: the guard repeats the read's conditions, so a row another process took meanwhile is left alone
 _CLAIM = (
     update(_TABLE)
-    .where(_TABLE.c.id.in_(_CLAIMABLE.scalar_subquery()))
+    .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)), _PENDING_NOT_BUSY)
     .values(status="claimed", claimed_at=bindparam("claim_now", type_=UTCDateTime))
     .returning(*(_TABLE.c[name] for name in Claimed._fields))
 )
@@ -127,8 +139,27 @@ def claim_sendable(session: Session, now: datetime, limit: int) -> list[Claimed]
     if limit <= 0:
         return []
     serialise(session, CLAIM_LOCK_KEY)
-    rows = session.connection().execute(_CLAIM, {"claim_now": now, "claim_limit": limit})
+    connection = session.connection()
+    oldest = connection.execute(_OLDEST, {"claim_now": now, "scan": limit * SCAN_FACTOR}).all()
+    ids = _a_few_of_each_chat(oldest, limit)
+    if len(ids) < limit and len(oldest) == limit * SCAN_FACTOR:  # a backlog fills the oldest: look past it
+        ids = list(connection.execute(_FAIR, {"claim_now": now, "claim_limit": limit}).scalars())
+    if not ids:
+        return []
+    rows = connection.execute(_CLAIM, {"ids": ids, "claim_now": now})
     return sorted((Claimed(*row) for row in rows), key=lambda message: message.id)
+
+
+def _a_few_of_each_chat(rows: Sequence[Any], limit: int) -> list[int]:
+    taken: dict[int, int] = {}
+    ids = []
+    for message_id, chat_id in rows:
+        if taken.get(chat_id, 0) < PER_CHAT_CLAIM:
+            taken[chat_id] = taken.get(chat_id, 0) + 1
+            ids.append(message_id)
+            if len(ids) == limit:
+                break
+    return ids
 
 
 def begin_send(session: Session, message_id: int, claimed_at: datetime, now: datetime) -> bool:
