@@ -61,6 +61,7 @@ from bot.delivery.group_commit import GroupCommitter
 from storage import leases, people
 from storage import outbox as queue
 from storage.db import Database
+from storage.errors import is_outage
 from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ UNREACHABLE_MARKERS = ("blocked by the user", "user is deactivated")
 MAX_IN_FLIGHT, MAX_IN_FLIGHT_PAID = 8, 128
 #: how long a sender's lease lasts unrenewed, and how often it is renewed
 SENDER_LEASE, RENEW_EVERY = timedelta(seconds=20), 5.0
+#: the longest wait between tries of a mark while the database is away
+OUTAGE_WAIT_CAP = 10.0
 #: how long a stop waits for the sends under way (inside bot/running's 20 s per stop step)
 STOP_SENDS_SECONDS = 10.0
 #: Telegram's overall limit, messages a second, and the paid-broadcast one
@@ -340,7 +343,7 @@ class Outbox:
                     break
                 window.cancel()
             try:
-                started = await self._writes.run(queue.begin_send, message.id, message.claimed_at, self.clock.now())
+                started = await self._write(queue.begin_send, message.id, message.claimed_at, self.clock.now())
             except BaseException:
                 window.cancel()
                 raise
@@ -468,7 +471,21 @@ class Outbox:
         return (await send(message.chat_id, upload, api_kwargs=payload, **timeouts)).message_id
 
     async def _record(self, fn: Callable[..., Any], *args: Any) -> None:
-        await self._writes.run(fn, *args)
+        await self._write(fn, *args)
+
+    async def _write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A mark, tried again while the database is away: a message whose mark was lost would
+        hold its chat until its lease ran out (two minutes), or be sent and not known sent."""
+        wait = 0.5
+        while True:
+            try:
+                return await self._writes.run(fn, *args)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                log.warning("the database is unavailable (%s); the outbox waits %.0f s", type(error).__name__, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, OUTAGE_WAIT_CAP)
 
     @staticmethod
     def _forbidden(session: Any, message: Claimed, error: str, unreachable: bool) -> None:
