@@ -27,7 +27,7 @@ from storage.models import Answer, OutboxMessage
 from tests.e2e.conftest import eventually
 from tests.e2e.test_processes import _start_bot, _stop
 
-PARTNERS = 60
+PARTNERS = 40
 
 
 def _answer_first_questions(world: World, answered: set[int]) -> None:

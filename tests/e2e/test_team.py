@@ -9,13 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.core.clock import ShiftedClock
 from bot.sandbox import Sandbox
 from storage.db import Database
-from storage.models import Answer, Flag, FlagEvidence, StaffPrompt, TeamMessage
-from tests.e2e.conftest import Harness, make_settings
+from storage.models import Answer, Checkin, Flag, FlagEvidence, StaffPrompt, TeamMessage
+from tests.e2e.conftest import Harness, eventually, make_settings
 
 
 @pytest.fixture
@@ -255,6 +255,12 @@ async def test_a_long_message_telegram_splits_is_one_answer(rig: Harness) -> Non
 
     # one part alone, near the limit: after a few seconds it is the answer
     await rig.client.send_text(sam["id"], "Y" * 4050)
+
+    def waiting_for_more() -> bool:
+        with rig.db.session() as session:
+            return session.exec(select(Checkin).where(col(Checkin.waiting_until).is_not(None))).first() is not None
+
+    await eventually(waiting_for_more, what="the part is held for the rest")  # then time passes
     rig.clock.advance(timedelta(seconds=5))
     heard = await rig.next_question(sam, expenses)
     assert heard["message_id"] > expenses["message_id"]
