@@ -59,7 +59,7 @@ from bot.partners.ideas import month_start
 from bot.staff import digest, reports
 from storage import people
 from storage.db import MIGRATIONS, Database, create_postgres_database, drop_postgres_database
-from storage.models import Checkin, Flag, Idea, Membership
+from storage.models import Checkin, Flag, Idea, Membership, OutboxMessage
 
 CACHE = Path(tempfile.gettempdir()) / "checkin-bench-year"
 RESULTS = Path(__file__).resolve().parent / "results" / "year.jsonl"
@@ -254,8 +254,9 @@ def measure_prune(db: Database, seeded: Seeded, keep_days: int) -> dict[str, Any
 def prepare_for_replies(url: str, seeded: Seeded) -> None:
     """The year as if it ended now, so the bot under test has nothing of its own to do: check-ins
     still to come and facilitators' next digests stay ahead of the clock, flags that would have
-    gone past their service level since are escalated, and ideas already due for a monthly
-    summary are marked told."""
+    gone past their service level since are escalated, ideas already due for a monthly summary
+    are marked told, and questions that may not have arrived are marked followed up
+    (bot/partners/lost_messages.py)."""
     db = Database(url)
     now = datetime.now(UTC)
     shift = max(timedelta(0), now - seeded.now) + timedelta(days=1)
@@ -276,6 +277,12 @@ def prepare_for_replies(url: str, seeded: Seeded) -> None:
             update(Idea)
             .where(col(Idea.decided_at) < month_start(now), col(Idea.reported_at).is_(None))
             .values(reported_at=now)
+        )
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.ref).is_not(None), col(OutboxMessage.followed_up_at).is_(None))
+            .where(col(OutboxMessage.status).in_(("failed", "uncertain")))
+            .values(followed_up_at=now)
         )
     db.dispose()
 
@@ -359,7 +366,9 @@ def main() -> None:
     parser.add_argument(
         "--server", default=SERVER, help="the PostgreSQL server to seed a database on (--db postgresql)"
     )
-    parser.add_argument("--steps", default=",".join(STEPS), help=f"which measurements, of {','.join(STEPS)}")
+    parser.add_argument(
+        "--steps", help=f"which measurements, of {','.join(STEPS)} (default: all; on PostgreSQL all but replies)"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each measurement (min and median)")
     parser.add_argument("--flags-repeats", type=int, default=3, help="timed runs of the flags export (slower)")
     parser.add_argument("--keep-days", type=int, default=30, help="[storage] keep_days for the pruning")
@@ -375,8 +384,15 @@ def main() -> None:
     parser.add_argument("--reseed", action="store_true", help="seed the SQLite file again even if it is cached")
     parser.add_argument("--json", type=Path, default=RESULTS, help="append the figures as one JSON line here")
     parser.add_argument("--no-json", action="store_true", help="print the figures only")
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="PostgreSQL: keep the seeded database (its name is logged) for a look",
+    )
     args = parser.parse_args()
-    steps = [step for step in args.steps.split(",") if step]
+    steps = [
+        step for step in (args.steps or ",".join(STEPS[:-1] if args.db == "postgresql" else STEPS)).split(",") if step
+    ]
     unknown = [step for step in steps if step not in STEPS]
     if unknown:
         parser.error(f"unknown step(s) {unknown}: use {', '.join(STEPS)}")
@@ -439,8 +455,10 @@ def main() -> None:
             )
             log(f"  replies, year over empty (medians): {result['replies']['year_over_empty_medians']}")
     finally:
-        if url.startswith("postgresql"):
+        if url.startswith("postgresql") and not args.keep_database:
             drop_postgres_database(url)
+        elif url.startswith("postgresql"):
+            log(f"kept {url.rsplit('/', 1)[-1]}: drop it with DROP DATABASE when done")
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(result))
     if not args.no_json:
