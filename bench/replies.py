@@ -172,6 +172,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         url = fresh_database(args.db, workdir)
         if args.db_file:
             shutil.copyfile(args.db_file, workdir / "bench.db")
+            os.sync()  # written out now, not by the kernel while the bot runs
         try:
             async with Sandbox(limits=False) as sandbox:
                 users = sandbox_partners(sandbox, args.partners)

@@ -3,6 +3,7 @@ on a database holding a year of a 10,000-partner deployment (bench/year_seed.py)
 
     .venv/bin/python -m bench.year                       # SQLite: the seeded file is cached under /tmp
     .venv/bin/python -m bench.year --db postgresql       # PostgreSQL at --server, seeded with COPY each run
+                                                         # (all but replies), then dropped
     .venv/bin/python -m bench.year --steps digest,mydata --repeats 3 --no-json
 
 Measured on a copy of the seeded database, each --repeats times (min and median):
@@ -15,7 +16,9 @@ Measured on a copy of the seeded database, each --repeats times (min and median)
   prune     the database's size (SQLite: file and WAL; PostgreSQL: pg_database_size) before and after
             storage/retention.prune with [storage] keep_days (--keep-days), and how long it took
   replies   bench.replies --partners 1000 --unpaced on an empty database and on a copy of the year
-            (--db-file), interleaved, --replies-runs times each (SQLite only)
+            (--db-file), interleaved, --replies-runs times each (SQLite only): the year pruned to
+            keep_days, as the bot keeps it (--replies-year as-seeded: every message of the year still
+            there, so the bot's own first prune runs during the benchmark)
 
 Appends one JSON line to --json (default bench/results/year.jsonl).
 """
@@ -138,6 +141,7 @@ def cached_sqlite(reseed: bool) -> tuple[Path, Seeded, float | None]:
 def copy_sqlite(source: Path, target: Path) -> str:
     started = time.perf_counter()
     shutil.copyfile(source, target)
+    os.sync()  # written out now, not by the kernel during what is timed next
     log(f"copied {source.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - started:.0f} s")
     return f"sqlite:///{target}"
 
