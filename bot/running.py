@@ -23,7 +23,7 @@ from bot.core.flow_registry import FlowRegistry
 from bot.core.runtime import Runtime
 from bot.delivery.inbox import InboxWorker
 from bot.delivery.log_redaction import redact_token_in_logs
-from bot.delivery.outbox import Outbox
+from bot.delivery.outbox import CHAT_RATE, Outbox
 from bot.delivery.poller import Poller
 from bot.delivery.webhook import WebhookServer
 from bot.partners import onboarding
@@ -109,14 +109,27 @@ def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
 
 
 async def start_bot(
-    settings: Settings, clock: Clock | None = None, *, poll_timeout: int = 10, webhook: WebhookOptions | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    poll_timeout: int = 10,
+    webhook: WebhookOptions | None = None,
+    chat_rate: float = CHAT_RATE,
 ) -> RunningBot:
-    """Start polling, or serve a webhook.  Raises SchemaOutOfDate or FlowError before touching Telegram."""
+    """Start polling, or serve a webhook.  Raises SchemaOutOfDate or FlowError before touching Telegram.
+
+    ``chat_rate`` (messages a second to one chat) is Telegram's unless a sandbox allows more."""
     redact_token_in_logs(settings.token)
     runtime = prepare_runtime(settings, clock)
     application = build_application(runtime)
     await _with_retries(application.initialize, "asking Telegram who the bot is (getMe)")
-    runtime.outbox = Outbox(application.bot, runtime.db, runtime.clock, paid_broadcast=settings.telegram.paid_broadcast)
+    runtime.outbox = Outbox(
+        application.bot,
+        runtime.db,
+        runtime.clock,
+        chat_rate=chat_rate,
+        paid_broadcast=settings.telegram.paid_broadcast,
+    )
     await runtime.outbox.start()
     await _partners_menu(application)
     await application.start()

@@ -86,8 +86,9 @@ class InboxWorker:
                 task.add_done_callback(self._chat_done)
             if claimed:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout: 3.11's wait_for can swallow a stop
+                async with asyncio.timeout(IDLE_POLL_SECONDS):
+                    await self._wake.wait()
 
     def _chat_done(self, task: asyncio.Task[None]) -> None:
         self._chats.discard(task)

@@ -105,8 +105,9 @@ class Poller:
         deadline = asyncio.get_running_loop().time() + at_most
         while self._under_way and (left := deadline - asyncio.get_running_loop().time()) > 0:
             self._settled.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._settled.wait(), timeout=left)
+            with contextlib.suppress(TimeoutError):  # asyncio.timeout: 3.11's wait_for can swallow a stop
+                async with asyncio.timeout(left):
+                    await self._settled.wait()
 
     def _handle(self, update: Update) -> None:
         application = self.application

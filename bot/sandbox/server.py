@@ -20,7 +20,7 @@ from aiohttp import web
 from .botapi import BotApi, Upload, coerce, describe_params, fault_error, take_fault
 from .client import SandboxClient
 from .control import Control
-from .limits import Clock
+from .limits import CHAT_PER_SECOND, Clock
 from .rules import ApiError
 from .world import ControlError, World
 
@@ -68,11 +68,13 @@ class Sandbox:
         webhook_retry_max: float = 5.0,
         webhook_timeout: float = 10.0,
         clock: Clock = time.monotonic,
+        chat_per_second: float = CHAT_PER_SECOND,
     ) -> None:
         """`clock` (monotonic seconds) times the flood limits and callback answers; tests pass a
-        fake one to step past a window without sleeping."""
+        fake one to step past a window without sleeping.  `chat_per_second` above Telegram's 1
+        (with the bot's ``chat_rate`` to match) is for tests that are not about pacing."""
         self.token = token
-        self.world = World(token, bot_username, limits=limits, clock=clock)
+        self.world = World(token, bot_username, limits=limits, clock=clock, chat_per_second=chat_per_second)
         self.api = BotApi(self.world)
         self.control = Control(self.world)
         self.webhook_retry_base = webhook_retry_base

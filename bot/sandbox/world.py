@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .limits import Clock, RateLimiter, TrafficMeter
+from .limits import CHAT_PER_SECOND, Clock, RateLimiter, TrafficMeter
 from .rules import MAX_TEXT, split_long_text
 
 Sender = Literal["user", "bot"]
@@ -257,7 +257,15 @@ class Fault:
 class World:
     """All sandbox state; reset() returns it to a fresh start without restarting the server."""
 
-    def __init__(self, token: str, bot_username: str, *, limits: bool = True, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        token: str,
+        bot_username: str,
+        *,
+        limits: bool = True,
+        clock: Clock = time.monotonic,
+        chat_per_second: float = CHAT_PER_SECOND,
+    ) -> None:
         self.token = token
         prefix = token.split(":", 1)[0]
         self.bot_user: dict[str, Any] = {
@@ -267,7 +275,7 @@ class World:
             "username": bot_username,
         }
         self.clock = clock
-        self.limiter = RateLimiter(enabled=limits, clock=clock)
+        self.limiter = RateLimiter(enabled=limits, clock=clock, chat_per_second=chat_per_second)
         self.meter = TrafficMeter(clock)
         self.closing = False
         self._event = asyncio.Event()

@@ -17,9 +17,13 @@ from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
 from bot.running import RunningBot, start_bot
 from bot.sandbox import Sandbox, SandboxClient
+from bot.sandbox.limits import CHAT_PER_SECOND
 from storage import invites
 from storage.db import Database
 
+#: messages a second to one chat, for the sandbox and the bot alike, in tests that are not about
+#: pacing: at Telegram's 1 a second each step of a check-in would take a second (a person is slower)
+BRISK_CHAT_RATE = 10.0
 LIBRARY = Path(__file__).resolve().parents[2] / "flows" / "library"
 PROJECT = "carers"
 
@@ -38,14 +42,16 @@ async def eventually(check: Callable[[], Any], timeout: float = 10.0, what: str 
 class Harness:
     """A running bot, its sandbox, and helpers that act as people."""
 
-    def __init__(self, sandbox: Sandbox, settings: Settings, clock: ShiftedClock) -> None:
-        self.sandbox, self.settings, self.clock = sandbox, settings, clock
+    def __init__(
+        self, sandbox: Sandbox, settings: Settings, clock: ShiftedClock, chat_rate: float = BRISK_CHAT_RATE
+    ) -> None:
+        self.sandbox, self.settings, self.clock, self.chat_rate = sandbox, settings, clock, chat_rate
         self.client: SandboxClient = sandbox.client()
         self.bot: RunningBot | None = None
         self.db = Database(settings.storage.url)
 
     async def start(self) -> None:
-        self.bot = await start_bot(self.settings, self.clock, poll_timeout=1)
+        self.bot = await start_bot(self.settings, self.clock, poll_timeout=1, chat_rate=self.chat_rate)
 
     async def stop(self) -> None:
         if self.bot is not None:
@@ -128,11 +134,13 @@ def make_settings(database_url: str, facilitator_id: int, sandbox: Sandbox, **sc
 
 
 @pytest.fixture
-async def harness(database_url: str) -> AsyncIterator[Harness]:
-    async with Sandbox() as sandbox:
+async def harness(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """A bot and a sandbox with a brisk per-chat limit; ``@pytest.mark.telegram_pace`` keeps Telegram's."""
+    chat_rate = CHAT_PER_SECOND if request.node.get_closest_marker("telegram_pace") else BRISK_CHAT_RATE
+    async with Sandbox(chat_per_second=chat_rate) as sandbox:
         client = sandbox.client()
         alex = await client.create_user("Alex")
-        rig = Harness(sandbox, make_settings(database_url, alex["id"], sandbox), ShiftedClock())
+        rig = Harness(sandbox, make_settings(database_url, alex["id"], sandbox), ShiftedClock(), chat_rate)
         rig.facilitator_user = alex  # type: ignore[attr-defined]
         await rig.start()
         rig.facilitator_welcome = await rig.facilitator(alex)  # type: ignore[attr-defined]

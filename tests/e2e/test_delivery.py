@@ -98,6 +98,7 @@ async def test_retry_after_is_honoured_and_nothing_doubles(harness: Harness) -> 
     assert all(row.status == "sent" for row in _rows(rig, sam["id"]))
 
 
+@pytest.mark.telegram_pace
 async def test_one_chats_429_pauses_that_chat_only(harness: Harness) -> None:
     """Telegram's 429 for one chat holds that chat's messages for its retry_after; the
     other partners' check-ins go on meanwhile (a global pause stalled every chat)."""

@@ -23,7 +23,7 @@ from bot.core.clock import ShiftedClock
 from bot.sandbox import Sandbox
 from storage.db import Database
 from storage.models import Answer, Checkin, FlowVersion
-from tests.e2e.conftest import LIBRARY, Harness, make_settings
+from tests.e2e.conftest import BRISK_CHAT_RATE, LIBRARY, Harness, make_settings
 
 OLD_HEARD = "How heard did you feel in the session?"
 NEW_HEARD = "Did people listen to you in the session?"
@@ -35,7 +35,7 @@ async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     and with a coordinator (Casey) who has introduced themselves."""
     library = tmp_path / "library"
     shutil.copytree(LIBRARY, library)
-    async with Sandbox() as sandbox:
+    async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
         client = sandbox.client()
         alex, casey = await client.create_user("Alex"), await client.create_user("Casey")
         Database(database_url).upgrade()

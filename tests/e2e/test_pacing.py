@@ -14,7 +14,7 @@ from bot.core.clock import ShiftedClock
 from bot.sandbox import Sandbox
 from storage.db import Database
 from storage.models import Checkin, Flag
-from tests.e2e.conftest import Harness, make_settings
+from tests.e2e.conftest import BRISK_CHAT_RATE, Harness, make_settings
 from tests.e2e.test_controls import next_due, statuses
 
 SETTLE = 1.5  # seconds of real time for a few ticks to pass
@@ -23,7 +23,7 @@ SETTLE = 1.5  # seconds of real time for a few ticks to pass
 @pytest.fixture
 async def daily(database_url: str) -> AsyncIterator[Harness]:
     """The usual harness, with the check-in every day."""
-    async with Sandbox() as sandbox:
+    async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
         alex = await sandbox.client().create_user("Alex")
         Database(database_url).upgrade()
         settings = make_settings(database_url, alex["id"], sandbox)

@@ -29,7 +29,7 @@ from storage.models import (
     Membership,
     Person,
 )
-from tests.e2e.conftest import PROJECT, Harness, make_settings
+from tests.e2e.conftest import BRISK_CHAT_RATE, PROJECT, Harness, make_settings
 
 OTHER = "peer-voices"
 
@@ -37,7 +37,7 @@ OTHER = "peer-voices"
 @pytest.fixture
 async def rig(database_url: str) -> AsyncIterator[Harness]:
     """Two projects: Alex facilitates carers, Bo facilitates peer-voices, Cora coordinates both."""
-    async with Sandbox() as sandbox:
+    async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
         client = sandbox.client()
         alex, bo, cora = [await client.create_user(name) for name in ("Alex", "Bo", "Cora")]
         Database(database_url).upgrade()

@@ -17,6 +17,7 @@ from tests.e2e.test_controls import next_due
 ROUND = 90
 
 
+@pytest.mark.telegram_pace
 async def test_a_partner_answering_is_not_kept_behind_a_rounds_first_questions(harness: Harness) -> None:
     rig = harness
     world = rig.sandbox.world

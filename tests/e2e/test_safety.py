@@ -18,7 +18,7 @@ from bot.sandbox import Sandbox
 from storage import people
 from storage.db import Database
 from storage.models import Answer, Flag, FlagEvidence, Idea
-from tests.e2e.conftest import Harness, make_settings
+from tests.e2e.conftest import BRISK_CHAT_RATE, Harness, make_settings
 
 NOT_CAUGHT = "didn't quite catch that"
 
@@ -26,7 +26,7 @@ NOT_CAUGHT = "didn't quite catch that"
 @pytest.fixture
 async def rig(database_url: str) -> AsyncIterator[Harness]:
     """The usual harness with a coordinator (Casey) too, and urgent flags escalated after 30 minutes."""
-    async with Sandbox() as sandbox:
+    async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
         client = sandbox.client()
         alex, casey = await client.create_user("Alex"), await client.create_user("Casey")
         Database(database_url).upgrade()

@@ -15,12 +15,12 @@ from bot.core.clock import ShiftedClock
 from bot.sandbox import Sandbox
 from storage.db import Database
 from storage.models import Answer, Checkin, Flag, FlagEvidence, StaffPrompt, TeamMessage
-from tests.e2e.conftest import Harness, eventually, make_settings
+from tests.e2e.conftest import BRISK_CHAT_RATE, Harness, eventually, make_settings
 
 
 @pytest.fixture
 async def rig(database_url: str) -> AsyncIterator[Harness]:
-    async with Sandbox() as sandbox:
+    async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
         client = sandbox.client()
         alex, blair = await client.create_user("Alex"), await client.create_user("Blair")
         Database(database_url).upgrade()
