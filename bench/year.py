@@ -20,6 +20,9 @@ Measured on a copy of the seeded database, each --repeats times (min and median)
             keep_days, as the bot keeps it (--replies-year as-seeded: every message of the year still
             there, so the bot's own first prune runs during the benchmark)
 
+The digest and the export also report a sha256 of what they produced: on the same seeded file
+(or PostgreSQL database), a change to their queries must leave it as it was.
+
 Appends one JSON line to --json (default bench/results/year.jsonl).
 """
 
@@ -189,6 +192,9 @@ def measure_digest(rt: Runtime, seeded: Seeded, repeats: int) -> dict[str, Any]:
         "messages": len(built.messages),
         "characters": sum(len(str(message["text"])) for message in built.messages),
         "chart": built.chart_png is not None,
+        "sha256": hashlib.sha256(
+            json.dumps([built.messages, built.chart_caption], sort_keys=True).encode()
+        ).hexdigest()[:16],
     }
 
 
@@ -211,7 +217,12 @@ def measure_flags_csv(rt: Runtime, repeats: int) -> dict[str, Any]:
     for _ in range(repeats):
         elapsed, csv = timed(lambda: reports.flags_csv(rt.settings, **query))
         seconds.append(elapsed)
-    return {**summary(seconds), "flags": csv.count("\n") - 1, "bytes": len(csv)}
+    return {
+        **summary(seconds),
+        "flags": csv.count("\n") - 1,
+        "bytes": len(csv),
+        "sha256": hashlib.sha256(csv.encode()).hexdigest()[:16],
+    }
 
 
 def database_size(db: Database) -> dict[str, float]:

@@ -4,59 +4,92 @@ anonymous answers (only ever counted, never listed)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, and_, case, distinct, exists, func, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, FlagEvidence, Membership, Person
 
 
-def partners_of(session: Session, project_ids: list[str]) -> list[tuple[str, Person]]:
-    """Active partner memberships as (project id, person)."""
-    rows = session.exec(
-        select(Membership.project_id, Person)
-        .join(Person, col(Person.id) == Membership.person_id)
-        .where(col(Membership.project_id).in_(project_ids), Membership.role == "partner", Membership.status == "active")
+class PartnerActivity(NamedTuple):
+    """What a digest tells of a partner: whether they are unreachable, paused or gone quiet."""
+
+    first_name: str
+    status: str
+    paused: bool
+    created_at: datetime
+    #: None: never answered (anonymous answers do not count: they have no owner)
+    last_answer_at: datetime | None
+
+
+def partner_activity(session: Session, project_id: str) -> list[PartnerActivity]:
+    """The project's active partners, oldest first, each with when they last answered.
+
+    Columns only, and the last answer is one index seek per partner on (person_id,
+    answered_at), not a read of their whole history."""
+    latest = core_select(func.max(Answer.answered_at)).where(col(Answer.person_id) == Person.id).scalar_subquery()
+    rows = session.execute(
+        core_select(col(Person.first_name), col(Person.status), col(Person.paused), col(Person.created_at), latest)
+        .join(Membership, col(Membership.person_id) == Person.id)
+        .where(
+            col(Membership.project_id) == project_id,
+            col(Membership.role) == "partner",
+            col(Membership.status) == "active",
+        )
         .order_by(col(Person.id))
-    ).all()
-    return [(project_id, person) for project_id, person in rows]
-
-
-def last_answer_at(session: Session, person_ids: list[int]) -> dict[int, datetime]:
-    """When each partner last answered anything (anonymous answers do not count: they have no owner)."""
-    if not person_ids:
-        return {}
-    rows = session.exec(
-        select(Answer.person_id, func.max(Answer.answered_at))
-        .where(col(Answer.person_id).in_(person_ids))
-        .group_by(col(Answer.person_id))
-    ).all()
-    return {person_id: at if at.tzinfo else at.replace(tzinfo=UTC) for person_id, at in rows if person_id is not None}
-
-
-def flagged_answers(
-    session: Session, project_id: str, steps: set[tuple[str, str]], since: datetime
-) -> list[tuple[Answer, bool]]:
-    """Answers to steps that carry a flag rule, each with whether it raised a flag."""
-    if not steps:
-        return []
-    answers = session.exec(
-        select(Answer).where(
-            Answer.project_id == project_id, Answer.answered_at >= since, ~col(Answer.skipped), ~col(Answer.anonymous)
-        )
-    ).all()
-    wanted = [a for a in answers if (a.flow_id, a.step_id) in steps]
-    raised = (
-        set(
-            session.exec(
-                select(FlagEvidence.answer_id).where(col(FlagEvidence.answer_id).in_([a.id for a in wanted]))
-            ).all()
-        )
-        if wanted
-        else set()
     )
-    return [(answer, answer.id in raised) for answer in wanted]
+    return [PartnerActivity(*row) for row in rows]
+
+
+class TrendCount(NamedTuple):
+    """One trend line's week: how many answers, how many raised no flag, from how many partners."""
+
+    answers: int
+    met: int
+    partners: int
+
+
+def trend_counts(
+    session: Session, project_id: str, lines: dict[tuple[str, str], str], weeks: list[datetime]
+) -> dict[tuple[str, int], TrendCount]:
+    """Answers to the steps in ``lines`` ((flow, step) -> trend line), counted per line and week.
+
+    ``weeks`` are the weeks' starts; an answer belongs to the last week that began at or before
+    it.  Counted in SQL: a large project's weeks of answers are tens of thousands of rows, too
+    many to bring back one by one."""
+    if not lines:
+        return {}
+    line = case(*((_is_step(flow_id, step_id), name) for (flow_id, step_id), name in lines.items()))
+    week = case(
+        *((col(Answer.answered_at) < start, index) for index, start in enumerate(weeks[1:])), else_=len(weeks) - 1
+    )
+    raised = exists().where(col(FlagEvidence.answer_id) == Answer.id)
+    rows = session.execute(
+        core_select(
+            line,
+            week,
+            func.count(),
+            func.sum(case((raised, 0), else_=1)),
+            # a partner is a partner however many answers they gave; no partner (-1) counts once too
+            func.count(distinct(func.coalesce(Answer.person_id, -1))),
+        )
+        .where(
+            col(Answer.project_id) == project_id,
+            col(Answer.answered_at) >= weeks[0],
+            ~col(Answer.skipped),
+            ~col(Answer.anonymous),
+            or_(*(_is_step(flow_id, step_id) for flow_id, step_id in lines)),
+        )
+        .group_by(line, week)
+    ).all()
+    return {(name, index): TrendCount(answers, met, partners) for name, index, answers, met, partners in rows}
+
+
+def _is_step(flow_id: str, step_id: str) -> ColumnElement[bool]:
+    return and_(col(Answer.flow_id) == flow_id, col(Answer.step_id) == step_id)
 
 
 def anonymous_counts(
@@ -65,18 +98,19 @@ def anonymous_counts(
     """Anonymous answers since a time, per (flow, step): the question and how many gave each answer.
 
     Each partner answers a step once per check-in, so the total is the number of
-    partners who answered in the period (the pulse comes monthly)."""
+    partners who answered in the period (the pulse comes monthly).  Columns only, in
+    answer order: the first answer's question, and ties counted in the order first given."""
     rows = session.exec(
-        select(Answer)
+        select(Answer.flow_id, Answer.step_id, Answer.question, Answer.display)
         .where(
             Answer.project_id == project_id, col(Answer.anonymous), ~col(Answer.skipped), Answer.answered_at >= since
         )
         .order_by(col(Answer.id))
     ).all()
     result: dict[tuple[str, str], tuple[str, Counter[str]]] = {}
-    for answer in rows:
-        _, counts = result.setdefault((answer.flow_id, answer.step_id), (answer.question, Counter()))
-        counts[answer.display] += 1
+    for flow_id, step_id, question, display in rows:
+        _, counts = result.setdefault((flow_id, step_id), (question, Counter()))
+        counts[display] += 1
     return result
 
 

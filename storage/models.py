@@ -222,6 +222,9 @@ class Flag(SQLModel, table=True):
 class FlagEvidence(SQLModel, table=True):
     """The answers behind a flag."""
 
+    # "did this answer raise a flag?" (digests' trends), and deleting an answer cascades by it
+    __table_args__ = (Index("ix_flagevidence_answer_id", "answer_id"),)
+
     flag_id: int = Field(foreign_key="flag.id", primary_key=True, ondelete="CASCADE")
     answer_id: int = Field(foreign_key="answer.id", primary_key=True, ondelete="CASCADE")
 
@@ -341,6 +344,21 @@ class ProcessedUpdate(SQLModel, table=True):
     update_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
     #: indexed for retention, which forgets ids by age (storage/retention.py)
     processed_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime, index=True)
+
+
+class TypedChoices(SQLModel, table=True):
+    """What a partner may type to answer a message sent without buttons (the "no buttons"
+    access need): each word (a number, the option's label, "delete") and the button data
+    it stands for, so a typed "2" does what a tap would (bot/front_door.py).  Kept from
+    ``shown_from`` (when the message may be sent: a held one counts from its time) until a
+    newer one is shown or the partner types something else."""
+
+    __table_args__ = (Index("ix_typedchoices_chat_shown", "chat_id", "shown_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    choices: dict[str, str] = Field(sa_type=JSON)
+    shown_from: datetime = Field(sa_type=UTCDateTime)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -56,6 +56,7 @@ TREND_GROUPS = {
 TREND_NAMES = ("trust", "influence", "needs met")
 #: templates mark each flag item with <b>#ID</b>; partner text cannot forge it (it is escaped)
 FLAG_MARK = re.compile(r"<b>#(\d+)</b>")
+BLANK_LINES = re.compile(r"\n\s*\n")
 #: Telegram allows 100 buttons a message; three a flag
 MAX_FLAGS_PER_MESSAGE = 30
 ALERT_AT_ONCE = ("urgent",)
@@ -169,7 +170,11 @@ def view_of(
     now: datetime,
     settings: Settings,
     since: datetime | None = None,
+    evidence: list[Answer] | None = None,
 ) -> FlagView:
+    """A flag as facilitators see it; ``evidence`` when the caller read many flags' at once."""
+    if evidence is None:
+        evidence = flags.evidence_of(session, flag.id)  # type: ignore[arg-type]
     sla = settings.flags.sla_hours.get(flag.severity)
     return FlagView(
         flag=flag,
@@ -177,7 +182,7 @@ def view_of(
         if person
         else ("Someone (anonymous)" if flag.need == "safety" else "A partner who left"),
         need=NEED_LABELS.get(flag.need, flag.need),
-        evidence=[_one_block(a) for a in flags.evidence_of(session, flag.id)],  # type: ignore[arg-type]
+        evidence=[_one_block(a) for a in evidence],
         is_new=since is not None and flag.opened_at >= since,
         overdue=flag.escalated_at is not None
         or (flag.status == "open" and sla is not None and flag.opened_at + timedelta(hours=sla) <= now),
@@ -186,8 +191,11 @@ def view_of(
 
 
 def _one_block(answer: Answer) -> Answer:
-    """Blank lines in a partner's answer would be split points: keep each item one block."""
-    return answer.model_copy(update={"display": re.sub(r"\n\s*\n", "\n", answer.display)})
+    """Blank lines in a partner's answer would be split points: keep each item one block
+    (a copy only when there are any: a digest shows hundreds of answers)."""
+    if not BLANK_LINES.search(answer.display):
+        return answer
+    return answer.model_copy(update={"display": BLANK_LINES.sub("\n", answer.display)})
 
 
 # -- alerts: at once for urgent flags, at check-in end for high ones ---------------------------
@@ -264,21 +272,20 @@ def _project_digest(
 ) -> ProjectDigest:
     project = projects.get_project(session, project_id)
     result = ProjectDigest(id=project_id, name=project.name if project else project_id)
+    evidence = flags.evidence_of_open_flags(session, project_id)
     views = [
-        view_of(session, flag, person, now, settings, since)
+        view_of(session, flag, person, now, settings, since, evidence.get(flag.id, []))  # type: ignore[arg-type]
         for flag, person in flags.find_flags(session, project_ids=[project_id], statuses=list(flags.OPEN_STATUSES))
     ]
     for view in views:
         (result.overdue if view.overdue else result.new if view.is_new else result.open).append(view)
-    partners = [person for _, person in digests.partners_of(session, [project_id])]
-    last = digests.last_answer_at(session, [p.id for p in partners])  # type: ignore[misc]
     quiet_since = now - timedelta(days=settings.digest.quiet_days)
-    for partner in partners:
+    for partner in digests.partner_activity(session, project_id):
         if partner.status == "unreachable":
             result.unreachable.append(partner.first_name)
         elif partner.paused:
             result.paused.append(partner.first_name)
-        elif last.get(partner.id, partner.created_at) < quiet_since:  # type: ignore[arg-type]
+        elif (partner.last_answer_at or partner.created_at) < quiet_since:
             result.quiet.append(partner.first_name)
     k = settings.digest.min_group
     for question, counts in digests.anonymous_counts(session, project_id, now - ANONYMOUS_PERIOD).values():
@@ -306,24 +313,18 @@ def trends(
     """Per week, the share of answers where the need was met (no flag raised).
 
     A week with answers from fewer than ``k`` partners shows no point."""
-    steps = trend_steps(registry)
     start = now - timedelta(weeks=weeks)
-    buckets: dict[tuple[str, int], list[bool]] = defaultdict(list)
-    people: dict[tuple[str, int], set[int | None]] = defaultdict(set)
-    for answer, raised in digests.flagged_answers(session, project_id, set(steps), start):
-        key = (
-            steps[(answer.flow_id, answer.step_id)],
-            min(int((answer.answered_at - start) / timedelta(weeks=1)), weeks - 1),
-        )
-        buckets[key].append(not raised)
-        people[key].add(answer.person_id)
+    starts = [start + timedelta(weeks=week) for week in range(weeks)]
+    counts = digests.trend_counts(session, project_id, trend_steps(registry), starts)
     series: dict[str, list[tuple[datetime, float | None]]] = {}
     for name in TREND_NAMES:
         points: list[tuple[datetime, float | None]] = []
         for week in range(weeks):
-            met = buckets.get((name, week), [])
-            shown = len(people.get((name, week), set())) >= k
-            points.append((start + timedelta(weeks=week + 1), 100.0 * sum(met) / len(met) if met and shown else None))
+            count = counts.get((name, week))
+            shown = count is not None and count.partners >= k
+            points.append(
+                (start + timedelta(weeks=week + 1), 100.0 * count.met / count.answers if count and shown else None)
+            )
         series[name] = points
     return series
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from datetime import datetime
 from html import unescape
+from typing import TypeVar
+
+from sqlmodel import Session
 
 from bot.core.clock import SystemClock
 from bot.core.config import Settings
@@ -16,9 +20,9 @@ from bot.core.runtime import Runtime
 from bot.staff import digest
 from storage import audit, flags, people
 from storage.db import Database
-from storage.models import Flag, Person
 
 _TAGS = re.compile(r"<[^>]*>")
+_T = TypeVar("_T")
 
 
 def audit_lines(settings: Settings, since: datetime | None) -> list[str]:
@@ -71,14 +75,14 @@ CSV_COLUMNS = [
 ]
 
 
-def _rows(settings: Settings, **query: object) -> list[tuple[Flag, Person | None, int]]:
+def _read(settings: Settings, read: Callable[[Session], _T]) -> _T:
+    """One read of the database, its objects detached for use after the session."""
     db = Database(settings.storage.url)
     try:
         with db.session() as session:
-            found = flags.find_flags(session, **query)  # type: ignore[arg-type]
-            rows = [(flag, person, len(flags.evidence_of(session, flag.id))) for flag, person in found]  # type: ignore[arg-type]
+            result = read(session)
             session.expunge_all()
-            return rows
+            return result
     finally:
         db.dispose()
 
@@ -88,7 +92,7 @@ def flags_csv(settings: Settings, **query: object) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for flag, _, answers in _rows(settings, **query):
+    for flag in _read(settings, lambda session: flags.flags_for_export(session, **query)):  # type: ignore[arg-type]
         waited = (flag.acknowledged_at - flag.opened_at).total_seconds() / 3600 if flag.acknowledged_at else None
         dates = [
             d.isoformat(timespec="minutes") if d else ""
@@ -103,7 +107,7 @@ def flags_csv(settings: Settings, **query: object) -> str:
                 flag.status,
                 *dates,
                 flag.follow_up or "",
-                answers,
+                flag.answers,
                 f"{waited:.1f}" if waited is not None else "",
             ]
         )
@@ -113,7 +117,7 @@ def flags_csv(settings: Settings, **query: object) -> str:
 def flags_table(settings: Settings, **query: object) -> str:
     """Flags as a plain table for the terminal (first names: staff only)."""
     lines = [f"{'#':>5}  {'project':<16} {'need':<10} {'severity':<8} {'status':<12} {'opened':<16} partner"]
-    for flag, person, _ in _rows(settings, **query):
+    for flag, person in _read(settings, lambda session: flags.find_flags(session, **query)):  # type: ignore[arg-type]
         lines.append(
             f"{flag.id:>5}  {flag.project_id:<16} {flag.need:<10} {flag.severity:<8} {flag.status:<12} "
             f"{flag.opened_at:%Y-%m-%d %H:%M} {person.first_name if person else '-'}"
