@@ -85,7 +85,15 @@ def handle_flags(rt: Runtime, session: Session, now: datetime, sender: Sender) -
     if not rows:
         say(session, sender.chat_id, now, texts.NO_OPEN_FLAGS)
         return
-    views = [digest.view_of(session, flag, person, now, rt.settings) for flag, person in rows]
+    evidence = {  # one query a project, not one a flag
+        flag_id: answers
+        for project_id in project_ids
+        for flag_id, answers in flags.evidence_of_open_flags(session, project_id).items()
+    }
+    views = [
+        digest.view_of(session, flag, person, now, rt.settings, evidence=evidence.get(flag.id, []))  # type: ignore[arg-type]
+        for flag, person in rows
+    ]
     html = (
         digest.environment(rt.settings.digest.templates)
         .get_template("alert.html.j2")
