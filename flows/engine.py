@@ -6,6 +6,13 @@ would work, together with the question; ``help``, ``back``, ``pause``, ``stop``
 and ``skip`` work at every question.  Words typed at a button question that are
 not an answer are kept as a note with its answer.  A long message Telegram split
 into parts is joined again before it is read.
+
+Two access needs reach the engine through :class:`~flows.types.Context`: *plain
+words* asks each step in its ``plain`` text where the flow has one, and *fewer
+questions* leaves out skippable steps not marked ``essential`` (kept as skipped)
+yet never ends a check-in that asked nothing: when leaving out every such step
+would reach the end, the first question is asked.  An info step just before a step
+left out is left out with it.
 """
 
 from __future__ import annotations
@@ -181,17 +188,22 @@ class _Turn:
 
     # --- asking ------------------------------------------------------------------
 
+    def wording(self, step: Step) -> str | dict[str, str]:
+        """The step's text, or its plain one for a partner who asked for plain words."""
+        return step.plain if self.ctx.plain_words and step.plain is not None else step.text
+
     def label(self, step: Step, value: str) -> str:
         if step.kind == "yesno":
             return self.fixed(value)
         for option in step.options:
             if option.value == value:
-                return self.render(option.label)
+                plain = self.ctx.plain_words and option.plain is not None
+                return self.render(option.plain if plain and option.plain is not None else option.label)
         return value
 
     def question(self, step: Step, before: str = "") -> Prompt:
         """The question ``step`` asks, after ``before`` (a note in the same message) if given."""
-        text = self.render(step.text)
+        text = self.render(self.wording(step))
         if step.kind == "scale" and (step.min_label is not None or step.max_label is not None):
             values = step.scale_values()
             ends = [
@@ -243,7 +255,15 @@ class _Turn:
             return _Unusable("works_scale", min=values[0], max=values[-1])
         if step.kind == "number":
             return _Unusable("works_number", range=self.number_range(step))
+        if step.kind == "multi":
+            return _Unusable("works_multi", options=self.numbered_options(step))
         return _Unusable(f"works_{step.kind}")
+
+    def numbered_options(self, step: Step) -> str:
+        """``1 = Travel, 2 = Childcare``: what can be typed to tick each option."""
+        return ", ".join(
+            f"{number} = {self.label(step, value)}" for number, value in enumerate(step.option_values(), 1)
+        )
 
     def number_range(self, step: Step) -> str:
         if step.min is not None and step.max is not None:
@@ -256,25 +276,65 @@ class _Turn:
 
     # --- moving on -----------------------------------------------------------------
 
-    def next_step(self, step: Step) -> str:
+    def next_step(self, step: Step, answers: dict[str, Any] | None = None) -> str:
         for rule in step.rules:
-            if rule.condition is None or rule.condition.evaluate(self.state.answers):
+            if rule.condition is None or rule.condition.evaluate(self.state.answers if answers is None else answers):
                 return rule.goto
         return self.flow.step_after(step)
 
-    def go_to(self, step_id: str) -> None:
-        """Show info steps on the way, then ask the next question or end the flow.
+    def spares(self, step: Step) -> bool:
+        """Whether *fewer questions* leaves ``step`` out: a skippable step not marked essential,
+        unless nothing has been asked yet and leaving out all such steps would reach the end."""
+        if not (self.ctx.fewer_questions and step.skippable and not step.essential):
+            return False
+        return self.state.step_id is not None or not self.ends_unasked(step)
 
-        The question being left (if any) goes onto the history, so Back can return to it.
+    def ends_unasked(self, step: Step) -> bool:
+        """Whether leaving out ``step`` and every step after it that fewer questions may leave
+        out reaches the end of the flow without a question (a loop counts as asking one)."""
+        answers = dict(self.state.answers)
+        seen: set[str] = set()
+        current: Step | None = step
+        while current is not None and current.id not in seen:
+            seen.add(current.id)
+            if current.kind != "info":
+                if not current.skippable or current.essential:
+                    return False
+                answers[current.id] = None
+            current = self.flow.step(self.next_step(current, answers))
+        return current is None
+
+    def leave_out(self, step: Step) -> None:
+        """Keep ``step`` as skipped without asking it (once: coming back past it after Back,
+        the answer it has stands)."""
+        if step.id not in self.state.answers:
+            self.keep(step, None)
+
+    def go_to(self, step_id: str) -> None:
+        """Show info steps on the way, leave out what fewer questions spares, then ask the next
+        question or end the flow.
+
+        The question being left (if any) goes onto the history, so Back can return to it; a
+        step left out does not, so Back goes to the question asked before.  An info step
+        speaks of the question after it, so it is left out along with that question.
         """
         leaving = self.flow.step(self.state.step_id)
         info_shown = 0
+        left_out: set[str] = set()
+        waiting: list[Step] = []  # info steps on the way, said with the question they lead to
         while step_id != END:
             step = self.flow.step(step_id)
             if step is None:
+                self.say_info(waiting)
                 self.note("lost_place")
                 self.finish("stopped")
                 return
+            if step.kind != "info" and step.id not in left_out and self.spares(step):
+                left_out.add(step.id)  # met again in this walk, a loop: then it is asked
+                self.leave_out(step)
+                waiting.clear()
+                step_id = self.next_step(step)
+                continue
             if step.kind != "info":
                 if leaving is not None and leaving.kind != "info":
                     self.state.history.append(leaving.id)
@@ -282,14 +342,20 @@ class _Turn:
                 self.state.selected = []
                 self.state.reasks = 0
                 self.state.comment = ""
+                self.say_info(waiting)
                 self.ask(step)
                 return
-            self.say(step.text)
+            waiting.append(step)
             info_shown += 1
             if info_shown > len(self.flow.steps):
                 break  # a loop of info steps: end rather than repeat forever
             step_id = self.next_step(step)
+        self.say_info(waiting)
         self.finish("finished")
+
+    def say_info(self, steps: list[Step]) -> None:
+        for step in steps:
+            self.say(self.wording(step))
 
     def go_back(self, step: Step) -> None:
         """Back to the previous question: its answer is withdrawn and it is asked again."""
@@ -326,7 +392,16 @@ class _Turn:
 
     def record(self, step: Step, value: Any) -> None:
         """Keep an answer (``None`` = skipped) with any note typed at it, raise any flags, and move on."""
-        question = self.render(step.text)
+        self.keep(step, value)
+        if value is not None:
+            for flag in step.flags:
+                if flag.condition is None or flag.condition.evaluate(self.state.answers):
+                    self.outcome.flags.append(FlagRequest(flag.need, flag.severity, self.render(flag.note), step.id))
+        self.go_to(self.next_step(step))
+
+    def keep(self, step: Step, value: Any) -> None:
+        """Keep an answer (``None`` = skipped) with any note typed at it, and the question as asked."""
+        question = self.render(self.wording(step))
         self.state.answers[step.id] = value
         skipped = value is None
         self.outcome.answers.append(
@@ -342,11 +417,6 @@ class _Turn:
             )
         )
         self.state.comment = ""
-        if not skipped:
-            for flag in step.flags:
-                if flag.condition is None or flag.condition.evaluate(self.state.answers):
-                    self.outcome.flags.append(FlagRequest(flag.need, flag.severity, self.render(flag.note), step.id))
-        self.go_to(self.next_step(step))
 
     def display(self, step: Step, value: Any) -> str:
         if step.kind in ("choice", "yesno"):
@@ -496,6 +566,8 @@ class _Turn:
             self.skip(step)
         elif step.kind == "multi" and _normalise(text) in texts.words(self.language, "done"):
             self.finish_multi(step)
+        elif step.kind == "multi":
+            self.tick_typed(step, self.understand_or_keep(step, text))
         else:
             self.record(step, self.understand_or_keep(step, text))
 
@@ -511,8 +583,10 @@ class _Turn:
         self.state.comment = f"{self.state.comment}\n{note}" if self.state.comment else note
         if step.kind == "number":
             raise _Unusable("comment_kept_number", range=self.number_range(step))
-        if step.kind in ("multi", "yesno"):
-            raise _Unusable(f"comment_kept_{step.kind}")
+        if step.kind == "multi":
+            raise _Unusable("comment_kept_multi", options=self.numbered_options(step))
+        if step.kind == "yesno":
+            raise _Unusable("comment_kept_yesno")
         raise _Unusable("comment_kept_buttons")
 
     def skip(self, step: Step) -> None:
@@ -525,6 +599,15 @@ class _Turn:
         selected = set(self.state.selected) ^ {value}
         self.state.selected = [option for option in step.option_values() if option in selected]
         self.outcome.edit = self.question(step)
+
+    def tick_typed(self, step: Step, values: list[str]) -> None:
+        """Typed labels or numbers tick (or untick) those options and the partner is told what
+        is ticked, with the question again: only Done ends the step, so a typed label is never
+        taken as the whole answer and the next "done" as the answer to the next question."""
+        selected = set(self.state.selected) ^ set(values)
+        self.state.selected = [option for option in step.option_values() if option in selected]
+        ticked = ", ".join(self.label(step, value) for value in self.state.selected)
+        self.ask(step, self.fixed("ticked_so_far", ticked=ticked) if ticked else self.fixed("ticked_none"))
 
     def finish_multi(self, step: Step) -> None:
         if self.state.selected:
@@ -592,8 +675,11 @@ class _Turn:
         for value in step.option_values():
             spellings = {_normalise(value), _normalise(self.label(step, value))}
             option = next((option for option in step.options if option.value == value), None)
-            if option is not None and isinstance(option.label, dict):
-                spellings |= {_normalise(label) for label in option.label.values()}
+            for label in (option.label, option.plain) if option is not None else ():
+                if isinstance(label, dict):
+                    spellings |= {_normalise(self.render(text)) for text in label.values()}
+                elif label is not None:
+                    spellings.add(_normalise(self.render(label)))
             if value in ("yes", "no"):
                 spellings |= {_normalise(word) for word in texts.words(self.language, value)}
             names.append((value, spellings))

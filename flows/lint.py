@@ -110,7 +110,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def _texts(flow: Flow) -> Iterator[tuple[str, int | None, str]]:
-    """(path, line, text) for each English text partners see."""
+    """(path, line, text) for each English text partners see, plain variants included."""
     languages = [language for language in flow.languages if language.startswith("en")]
     lines = flow.source.splitlines()
 
@@ -133,5 +133,7 @@ def _texts(flow: Flow) -> Iterator[tuple[str, int | None, str]]:
     for step in flow.steps:
         line = line_of(step.id)
         yield from variants(f"steps.{step.id}.text", line, step.text)
+        yield from variants(f"steps.{step.id}.plain", line, step.plain)
         for number, option in enumerate(step.options):
             yield from variants(f"steps.{step.id}.options[{number}].label", line, option.label)
+            yield from variants(f"steps.{step.id}.options[{number}].plain", line, option.plain)

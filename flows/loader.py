@@ -398,6 +398,8 @@ class _FileChecker:
                 "(and is not end, and, or, not, in, true or false), because conditions name steps by id",
             )
         self.check_text(at + ["text"], spec.text)
+        if spec.plain is not None:
+            self.check_plain(at + ["plain"], spec.plain)
         if spec.kind in KINDS:
             self.check_kind_fields(at, spec)
             self.check_buttons(at, spec)
@@ -432,6 +434,8 @@ class _FileChecker:
                 elif option.value == BACK_VALUE:
                     self.add(at + ["options", number, "value"], f"the option value {BACK_VALUE!r} is kept for Back")
                 self.check_text(at + ["options", number, "label"], option.label)
+                if option.plain is not None:
+                    self.check_plain(at + ["options", number, "plain"], option.plain)
         elif spec.options is not None:
             self.add(at + ["options"], "options only apply to choice and multi steps")
         if kind == "scale":
@@ -470,7 +474,7 @@ class _FileChecker:
                 "to tell the team about a button answer, give the step a flag rule",
             )
         if kind == "info":
-            for key in ("skippable", "anonymous", "flag"):
+            for key in ("skippable", "anonymous", "essential", "flag"):
                 if key in self.raw_step(at):
                     self.add(at + [key], f"an info step has no answer, so {key} does not apply")
 
@@ -639,6 +643,13 @@ class _FileChecker:
                 self.add(where, f"this text is {len(text)} characters; Telegram allows {MESSAGE_MAX_CHARS}")
             self.check_template(where, text)
 
+    def check_plain(self, at: PathParts, value: str | dict[str, str]) -> None:
+        """A plain text is what partners who asked for plain words see instead, so it must say something."""
+        texts = value.values() if isinstance(value, dict) else [value]
+        if any(not text.strip() for text in texts):
+            self.add(at, "a plain text can't be empty", "write the words more plainly, or leave plain out")
+        self.check_text(at, value)
+
     def check_template(self, at: PathParts, text: str) -> None:
         self.names_used |= render.names_used(text)
         for message, hint in render.check_template(text, self.all_step_ids):
@@ -699,7 +710,7 @@ class _FileChecker:
             id=spec.id,
             kind=spec.kind,
             text=spec.text,
-            options=tuple(Option(option.value, option.label) for option in spec.options or []),
+            options=tuple(Option(option.value, option.label, option.plain) for option in spec.options or []),
             min=spec.min,
             max=spec.max,
             min_label=spec.min_label,
@@ -708,6 +719,8 @@ class _FileChecker:
             skippable=spec.skippable,
             anonymous=spec.anonymous,
             to_team=spec.to_team,
+            essential=spec.essential,
+            plain=spec.plain,
             profile=spec.profile,
             rules=tuple(Rule(parse(rule.if_) if rule.if_ else None, rule.goto) for rule in spec.next or []),
             flags=tuple(

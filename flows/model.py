@@ -59,6 +59,7 @@ class OptionSpec(_Spec):
 
     value: str = Field(min_length=1)
     label: Text
+    plain: Text | None = None
 
 
 class RuleSpec(_Spec):
@@ -90,6 +91,8 @@ class StepSpec(_Spec):
     skippable: bool = False
     anonymous: bool = False
     to_team: bool = False
+    essential: bool = False
+    plain: Text | None = None
     profile: str | None = None
     next: Annotated[list[RuleSpec] | None, BeforeValidator(_as_list)] = None
     flag: Annotated[list[FlagSpec] | None, BeforeValidator(_as_list)] = None
@@ -120,6 +123,8 @@ class FlowSpec(_Spec):
 class Option:
     value: str
     label: str | dict[str, str]
+    #: the label in plainer words, for partners who asked for plain words
+    plain: str | dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,10 @@ class Step:
     anonymous: bool = False
     #: text steps only: the answer (when not skipped) must reach the project's team
     to_team: bool = False
+    #: kept when a partner asked for fewer questions (their needs, safety): see flows.engine
+    essential: bool = False
+    #: the question in plainer words, for partners who asked for plain words
+    plain: str | dict[str, str] | None = None
     #: a partner setting this answer also updates (see flows.profile)
     profile: str | None = None
     rules: tuple[Rule, ...] = ()

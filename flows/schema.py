@@ -23,6 +23,18 @@ def json_schema() -> dict[str, Any]:
     step["kind"]["enum"] = list(KINDS)
     step["to_team"]["description"] = "Text steps only: the answer (unless skipped) must reach the project's team."
     step["max_length"]["description"] = "Accepted for older files; text answers are always kept whole."
+    step["essential"]["description"] = (
+        'Kept for partners who asked for "fewer questions" (need and safety questions); '
+        "other skippable steps are left out for them."
+    )
+    # a plain text replaces the words partners see, so it is never empty
+    words = {"type": "string", "minLength": 1}
+    plain = {"anyOf": [words, {"type": "object", "additionalProperties": words}], "title": "Plain"}
+    step["plain"] = {**plain, "description": 'The question in plainer words, for partners who asked for "plain words".'}
+    definitions["OptionSpec"]["properties"]["plain"] = {
+        **plain,
+        "description": 'The label in plainer words, for partners who asked for "plain words".',
+    }
     # TOML lets a coordinator write one rule or flag without the list around it
     rule, flag = {"$ref": "#/$defs/RuleSpec"}, {"$ref": "#/$defs/FlagSpec"}
     step["next"] = {"anyOf": [{"type": "string"}, rule, {"type": "array", "items": rule}], "title": "Next"}

@@ -46,8 +46,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "works_choice": "Sorry, I didn't quite catch that. You can tap one of the buttons, or type its number.",
         "works_multi": (
             "Sorry, I didn't quite catch that. "
-            "You can tap the buttons to tick them and then Done, or type their numbers, like 1, 3."
+            "You can tap the buttons, or type a name or number to tick it: {options}. Then type done."
         ),
+        "ticked_so_far": "Ticked so far: {ticked}. Tick more, or type done when that's all.",
+        "ticked_none": "Nothing is ticked now. Tick the ones that fit, then type done.",
         "works_yesno": "Sorry, I didn't quite catch that. You can tap Yes or No, or just type yes or no.",
         "works_scale": "Sorry, I didn't quite catch that. You can tap a button, or type a number from {min} to {max}.",
         "works_number": "Sorry, I didn't quite catch that. Could you type a number{range}?",
@@ -62,7 +64,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "comment_kept_yesno": "Thank you, I've kept that as a note with your answer. Could you also tap Yes or No?",
         "comment_kept_multi": (
             "Thank you, I've kept that as a note with your answer. "
-            "Could you also tick the ones that fit, then tap Done?"
+            "Could you also tick the ones that fit ({options}), then type done?"
         ),
         "comment_kept_number": (
             "Thank you, I've kept that as a note with your answer. Could you also type a number{range}?"

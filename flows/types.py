@@ -86,7 +86,8 @@ class Input:
 
 @dataclass(frozen=True)
 class Context:
-    """What coordinator-written templates may use, besides this check-in's answers.
+    """What coordinator-written templates may use, besides this check-in's answers, and
+    the partner's access needs that change which questions and words they get.
 
     ``previous`` holds the answers of the partner's last finished check-in of the
     same flow (step id -> value), so a question can say "Last time you said ...".
@@ -96,6 +97,10 @@ class Context:
     project_name: str = ""
     language: str | None = None
     previous: dict[str, Any] = field(default_factory=dict)
+    #: the partner asked for fewer questions: skippable steps not marked essential are left out
+    fewer_questions: bool = False
+    #: the partner asked for plain words: steps and options with a ``plain`` text use it
+    plain_words: bool = False
 
 
 @dataclass

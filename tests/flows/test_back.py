@@ -8,7 +8,7 @@ from flows.model import BACK_VALUE, DONE_VALUE, SKIP_VALUE, Flow
 from flows.types import CALLBACK_PAYLOAD_MAX_BYTES, Context, Input, State
 
 from .conftest import make_flow
-from .test_engine import ALL_KINDS, play
+from .test_engine import ALL_KINDS, play, typed
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_welsh_back_in_a_welsh_flow() -> None:
 
 
 def test_an_old_back_button_does_not_go_back(flow: Flow, ctx: Context) -> None:
-    at_back = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"))
+    at_back = play(flow, ctx, Input.tapped("paid", "yes"), *typed("1", "done"))
     stale = advance(flow, at_back.state, Input.tapped("kinds", BACK_VALUE), ctx)  # from the earlier question
     assert stale.event is None and stale.retracted == [] and stale.state == at_back.state
     assert stale.prompts[0].text.startswith("That button was for an earlier question")
@@ -130,7 +130,7 @@ def test_back_clears_ticks_notes_and_reasks_of_the_question_left(flow: Flow, ctx
 
 
 def test_going_back_to_a_multi_question_shows_no_ticks(flow: Flow, ctx: Context) -> None:
-    at_back = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1, 3"))
+    at_back = play(flow, ctx, Input.tapped("paid", "yes"), *typed("1, 3", "done"))
     back = advance(flow, at_back.state, Input.back(), ctx)
     assert back.state.step_id == "kinds" and back.retracted == ["kinds"]
     labels = [row[0].label for row in back.prompts[0].buttons]

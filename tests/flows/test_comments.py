@@ -7,7 +7,7 @@ from flows.model import DONE_VALUE, SKIP_VALUE, Flow
 from flows.types import Context, Input
 
 from .conftest import make_flow
-from .test_engine import ALL_KINDS, play
+from .test_engine import ALL_KINDS, play, typed
 
 KEPT = "Thank you, I've kept that as a note with your answer."
 
@@ -58,12 +58,14 @@ def test_a_skipped_question_keeps_its_note() -> None:
 def test_notes_at_each_kind_say_what_would_work(flow: Flow, ctx: Context) -> None:
     at_kinds = play(flow, ctx, Input.tapped("paid", "yes"), Input.tapped("kinds", "travel"))
     multi = advance(flow, at_kinds.state, Input.typed("the bus mostly"), ctx)
-    assert multi.prompts[0].text.startswith(f"{KEPT} Could you also tick the ones that fit, then tap Done?")
+    assert multi.prompts[0].text.startswith(
+        f"{KEPT} Could you also tick the ones that fit (1 = Travel, 2 = Childcare, 3 = Food), then type done?"
+    )
     done = advance(flow, multi.state, Input.tapped("kinds", DONE_VALUE), ctx)
     assert (done.answers[0].value, done.answers[0].comment) == (["travel"], "the bus mostly")
     yesno = advance(flow, done.state, Input.typed("sort of"), ctx)
     assert yesno.prompts[0].text.startswith(f"{KEPT} Could you also tap Yes or No?")
-    at_hours = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed("yes"), Input.typed("3"))
+    at_hours = play(flow, ctx, Input.tapped("paid", "yes"), *typed("1", "done"), Input.typed("yes"), Input.typed("3"))
     number = advance(flow, at_hours.state, Input.typed("about three I think"), ctx)
     assert number.prompts[0].text.startswith(f"{KEPT} Could you also type a number from 0 to 12?")
     assert number.state.comment == "about three I think"
@@ -71,7 +73,7 @@ def test_notes_at_each_kind_say_what_would_work(flow: Flow, ctx: Context) -> Non
 
 @pytest.mark.parametrize("text", ["9", "9 out of 10", "0", "-1", "2.5"])
 def test_numbers_only_are_a_try_at_an_answer_not_a_note(flow: Flow, ctx: Context, text: str) -> None:
-    at_heard = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed("yes"))
+    at_heard = play(flow, ctx, Input.tapped("paid", "yes"), *typed("1", "done"), Input.typed("yes"))
     outcome = advance(flow, at_heard.state, Input.typed(text), ctx)
     assert outcome.state.comment == "" and "type a number from 1 to 5" in outcome.prompts[0].text
 

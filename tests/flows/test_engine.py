@@ -174,17 +174,50 @@ def test_multi_done_with_nothing_ticked_and_typed_lists(flow: Flow, ctx: Context
     assert empty.prompts[0].text.startswith("Tick at least one") and empty.state.step_id == "kinds"
     for text in ("1, 3", "travel and food", "1 3", "Food & travle"):
         typed_list = advance(flow, at_kinds.state, Input.typed(text), ctx)
-        assert typed_list.answers[0].value == ["travel", "food"], text
+        assert typed_list.answers == [] and typed_list.state.selected == ["travel", "food"], text
+        assert advance(flow, typed_list.state, Input.typed("done"), ctx).answers[0].value == ["travel", "food"]
     ticked = advance(flow, at_kinds.state, Input.tapped("kinds", "care"), ctx)
     assert advance(flow, ticked.state, Input.typed("done"), ctx).answers[0].value == ["care"]
     assert advance(flow, at_kinds.state, Input.typed("1, banana"), ctx).state.step_id == "kinds"
+
+
+def test_a_typed_label_ticks_it_and_says_what_is_ticked(flow: Flow, ctx: Context) -> None:
+    """A typed label or number toggles that option; only done ends the step (issue #20)."""
+    at_kinds = play(flow, ctx, Input.tapped("paid", "yes"))
+    travel = advance(flow, at_kinds.state, Input.typed("TRAVEL"), ctx)
+    [said] = travel.prompts  # what is ticked, then the question with its buttons, in one message
+    assert said.text.startswith("Ticked so far: Travel. Tick more, or type done") and said.step_id == "kinds"
+    assert [row[0].label for row in said.buttons] == ["✓ Travel", "Childcare", "Food", "Done", "← Back"]
+    assert travel.answers == [] and travel.state.step_id == "kinds" and travel.edit is None
+    both = advance(flow, travel.state, Input.typed("3"), ctx)  # the option's number
+    assert both.prompts[0].text.startswith("Ticked so far: Travel, Food.")
+    untick = advance(flow, both.state, Input.typed("travel"), ctx)
+    assert untick.state.selected == ["food"] and untick.prompts[0].text.startswith("Ticked so far: Food.")
+    none = advance(flow, untick.state, Input.typed("food"), ctx)
+    assert none.state.selected == [] and none.prompts[0].text.startswith("Nothing is ticked now.")
+    tapped = advance(flow, both.state, Input.tapped("kinds", "care"), ctx)  # buttons and typing mix
+    done = advance(flow, tapped.state, Input.tapped("kinds", DONE_VALUE), ctx)
+    assert done.answers[0].value == ["travel", "care", "food"] and done.state.step_id == "back"
+    typed_done = advance(flow, both.state, Input.typed("Done."), ctx)
+    assert typed_done.answers[0].value == ["travel", "food"]
+    assert typed_done.state.step_id == "back" and typed_done.state.answers.get("back") is None
+
+
+def test_unknown_text_at_a_multi_is_reasked_listing_the_options(flow: Flow, ctx: Context) -> None:
+    at_kinds = play(flow, ctx, Input.tapped("paid", "yes"), Input.tapped("kinds", "care"))
+    wrong = advance(flow, at_kinds.state, Input.typed("7"), ctx)
+    [reask] = wrong.prompts
+    assert "1 = Travel, 2 = Childcare, 3 = Food" in reask.text and reask.text.endswith("then tap Done.")
+    assert wrong.state.selected == ["care"] and wrong.answers == [] and reask.buttons
+    sticker = advance(flow, at_kinds.state, Input.other(), ctx)
+    assert "1 = Travel" in sticker.prompts[0].text and sticker.state.selected == ["care"]
 
 
 @pytest.mark.parametrize(
     ("text", "value"), [("yes", "yes"), ("Yeah!", "yes"), ("y", "yes"), ("nope", "no"), ("N", "no"), ("2", "no")]
 )
 def test_yesno_words(flow: Flow, ctx: Context, text: str, value: str) -> None:
-    outcome = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed(text))
+    outcome = play(flow, ctx, Input.tapped("paid", "yes"), *typed("1", "done"), Input.typed(text))
     assert outcome.state.answers["back"] == value
 
 
@@ -192,13 +225,13 @@ def test_yesno_words(flow: Flow, ctx: Context, text: str, value: str) -> None:
     ("text", "value"), [("2", 2), ("4/5", 4), ("5 out of 5", 5), ("completely", 5), ("Not at all", 1)]
 )
 def test_scale_typed(flow: Flow, ctx: Context, text: str, value: int) -> None:
-    outcome = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed("yes"), Input.typed(text))
+    outcome = play(flow, ctx, Input.tapped("paid", "yes"), *typed("1", "done"), Input.typed("yes"), Input.typed(text))
     assert outcome.state.answers["heard"] == value
     assert [f.need for f in outcome.flags] == (["trust"] if value <= 2 else [])
 
 
 def test_scale_prompt_and_out_of_range(flow: Flow, ctx: Context) -> None:
-    at_heard = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed("yes"))
+    at_heard = play(flow, ctx, Input.tapped("paid", "yes"), *typed("1", "done"), Input.typed("yes"))
     question = at_heard.prompts[-1]
     assert question.text == "How heard did you feel?\n1 = Not at all, 5 = Completely"
     assert [[b.value for b in row] for row in question.buttons] == [["1", "2", "3", "4", "5"], [BACK_VALUE]]
@@ -210,7 +243,7 @@ def test_scale_prompt_and_out_of_range(flow: Flow, ctx: Context) -> None:
 
 
 def test_number_step_and_the_end(flow: Flow, ctx: Context) -> None:
-    at_hours = play(flow, ctx, Input.tapped("paid", "yes"), Input.typed("1"), Input.typed("yes"), Input.typed("3"))
+    at_hours = play(flow, ctx, Input.tapped("paid", "yes"), *typed("1", "done"), Input.typed("yes"), Input.typed("3"))
     assert "from 0 to 12" in advance(flow, at_hours.state, Input.typed("13"), ctx).prompts[0].text
     assert "from 0 to 12" in advance(flow, at_hours.state, Input.typed("lots"), ctx).prompts[0].text
     assert advance(flow, at_hours.state, Input.typed("2.5"), ctx).answers[0].value == 2.5
