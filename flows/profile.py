@@ -10,7 +10,7 @@ meaning, checked when the flow loads:
 | ``days``       | multi, choice   | mon tue wed thu fri sat sun, or ``any``          |
 | ``window``     | choice          | ``"HH:MM-HH:MM"``, or ``any``                    |
 | ``quiet_hours``| choice          | ``"HH:MM-HH:MM"`` (may cross midnight), ``none`` |
-| ``timezone``   | text, choice    | a time-zone name; typed text may be a city       |
+| ``timezone``   | text, choice    | a time-zone name; typed text may be a place      |
 | ``language``   | choice          | a language code like ``en`` or ``cy``            |
 | ``access_needs``| multi          | any (stored as given)                            |
 
@@ -24,6 +24,8 @@ import re
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
+
+from flows.places import find_place
 
 PROFILE_KINDS: dict[str, tuple[str, ...]] = {
     "days": ("multi", "choice"),
@@ -78,14 +80,11 @@ def profile_value(profile: str, answer: Any) -> Any:
 
 
 def find_timezone(text: str) -> str | None:
-    """A zone name, or a city typed in plain words ("new york" -> America/New_York)."""
-    wanted = text.strip().replace(" ", "_").lower()
-    if not wanted:
-        return None
-    for zone in _zones():
-        if zone.lower() == wanted or zone.rsplit("/", 1)[-1].lower() == wanted:
-            return zone
-    return None
+    """The zone of what a partner typed (a town, a country, "GMT+1": see flows.places),
+    or None when it is unknown or could be several zones: the bot then asks which."""
+    place = find_place(text)
+    choice = place.zone if place is not None else None
+    return choice.zone if choice is not None else None
 
 
 @cache
