@@ -11,6 +11,7 @@ import signal
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.core import distress
 from bot.core.clock import ShiftedClock, parse_since, parse_span
@@ -162,13 +163,21 @@ def _parser() -> argparse.ArgumentParser:
             task.add_argument("--output", type=Path, metavar="FILE", help="file to write (default: print it)")
         task.set_defaults(handler=_flags, task=name)
 
-    activity = commands.add_parser("activity", help="record sessions that after-activity check-ins follow")
+    activity = commands.add_parser("activity", help="sessions that after- and before-activity check-ins follow")
     activity_commands = activity.add_subparsers(required=True, metavar="TASK")
     add = activity_commands.add_parser("add", help="record an activity; its check-ins go on partners' calendars")
     add.add_argument("--project", required=True, help="project id from the config")
-    add.add_argument("--date", required=True, type=date.fromisoformat, help="the day it was held, YYYY-MM-DD")
+    add.add_argument(
+        "--date", required=True, help='the day: 2026-12-25, 25/12, "25 December", "next friday", "in two weeks"'
+    )
     add.add_argument("--note", default="", help="what it was, for your records")
     add.set_defaults(handler=_activity_add)
+    listing = activity_commands.add_parser("list", help="activities with the check-ins each scheduled")
+    listing.add_argument("--project", help="only this project")
+    listing.set_defaults(handler=_activity_list)
+    remove = activity_commands.add_parser("remove", help="delete an activity and its check-ins not yet sent")
+    remove.add_argument("id", type=int, help="the activity's id, from `checkin activity list`")
+    remove.set_defaults(handler=_activity_remove)
 
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(required=True, metavar="TASK")
@@ -202,6 +211,8 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--name", default="Sam", help="the partner's first name (default Sam)")
     play.add_argument("--project", default="Carers' Voice", help="the project's name")
     play.add_argument("--language", default=None, help="the partner's language, e.g. cy")
+    play.add_argument("--fewer", action="store_true", help="as a partner who asked for fewer questions")
+    play.add_argument("--plain", action="store_true", help="as a partner who asked for plain words")
     play.set_defaults(handler=_flows_preview)
 
     safety = commands.add_parser("safety", help="try how the bot recognises distress")
@@ -469,15 +480,51 @@ def _flags(args: argparse.Namespace) -> int:
 
 
 def _activity_add(args: argparse.Namespace) -> int:
+    from bot.core.dates import parse_friendly_date
     from bot.staff.activities import record_activity
 
     settings = _settings(args)
-    if settings.project(args.project) is None:
+    project = settings.project(args.project)
+    if project is None:
         return _unknown_project(args, settings)
-    count = record_activity(settings, args.project, args.date, args.note)
+    held = parse_friendly_date(args.date, datetime.now(ZoneInfo(project.timezone)).date(), future=False)
+    if held is None:
+        print(f'--date {args.date!r}: use a day like 2026-12-25, 25/12, "25 December", "next friday".', file=sys.stderr)
+        return 2
+    count = record_activity(settings, args.project, held, args.note)
     print(
-        f"Recorded {args.date:%-d %B %Y} for {args.project}; after-activity check-ins scheduled for {count} partner(s)."
+        f"Recorded {held:%A %-d %B %Y} for {args.project}; after-activity check-ins scheduled for {count} partner(s)."
     )
+    return 0
+
+
+def _activity_list(args: argparse.Namespace) -> int:
+    from bot.staff.activities import list_activities
+
+    settings = _settings(args)
+    if args.project is not None and settings.project(args.project) is None:
+        return _unknown_project(args, settings)
+    views = list_activities(settings, args.project)
+    if not views:
+        print("No activities recorded yet. `checkin activity add` records one.")
+    for view in views:
+        print(f"#{view.id}  {view.project_id}  {view.held_on:%a %-d %B %Y}  {view.note}".rstrip())
+        for planned in view.checkins:
+            due = f"{planned.due_at:%Y-%m-%d %H:%M} UTC"
+            print(f"    partner #{planned.person_id}  {planned.flow_id}  {due}  {planned.status}")
+    return 0
+
+
+def _activity_remove(args: argparse.Namespace) -> int:
+    from bot.staff.activities import remove_activity
+
+    removed = remove_activity(_settings(args), args.id)
+    if removed is None:
+        print(f"No activity #{args.id}. `checkin activity list` shows every activity with its id.", file=sys.stderr)
+        return 1
+    view, count = removed
+    what = f"{view.project_id}, {view.held_on:%-d %B %Y}" + (f", {view.note}" if view.note else "")
+    print(f"Removed activity #{view.id} ({what}) and {count} check-in(s) it had scheduled that were not yet sent.")
     return 0
 
 
@@ -532,7 +579,13 @@ def _flows_preview(args: argparse.Namespace) -> int:
         return 2
     print(f"Previewing {flow.id} (version {flow.version}) as {args.name} would see it.")
     print("Type a reply, or a button's number. /sticker sends a non-text message; Ctrl-D stops.\n")
-    context = Context(first_name=args.name, project_name=args.project, language=args.language)
+    context = Context(
+        first_name=args.name,
+        project_name=args.project,
+        language=args.language,
+        fewer_questions=args.fewer,
+        plain_words=args.plain,
+    )
     try:
         preview(flow, lambda: input("> "), print, context)
     except KeyboardInterrupt:

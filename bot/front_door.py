@@ -13,7 +13,8 @@ here is it decided where it goes.
       shown back with Send / Edit / Cancel (bot/staff/prompts.py); a partner's idea
       after a bare ``/idea``; a message for the team after ``/team``;
    b. the partner's open check-in: its next input (a paused one takes only "carry on");
-   c. otherwise the team (bot/partners/team.py); staff's words reach no one, and say so.
+   c. a typed yes or no to a consent question (bot/partners/onboarding.py);
+   d. otherwise the team (bot/partners/team.py); staff's words reach no one, and say so.
    An edited message goes to :func:`receive_edit`: the answer it gave, never another.
 
 Commands (``/pause``, ``/settings``, ...) and the staff's and settings' buttons
@@ -25,21 +26,23 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core import distress, texts
+from bot.core import callbacks, distress, outgoing, texts
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
 from bot.core.unit import once_per_update
-from bot.partners import conversation, safety
+from bot.partners import conversation, follow_up, forget, onboarding, safety, settings
 from bot.partners import ideas as partner_ideas
 from bot.partners import team as partner_team
 from bot.staff import prompts as staff_prompts
 from flows.types import Input
-from storage import checkins, flags, people, projects
+from storage import checkins, flags, people, projects, typed_choices
 from storage.people import PartnerRow
 
 #: a message that only says one of these withdraws from what the bot asked
 CANCEL_WORDS = ("cancel", "/cancel", "stop")
+#: a typed answer longer than this is words, never a choice standing for a button
+TYPED_CHOICE_MAX_CHARS = 60
 
 
 def screen(rt: Runtime, text: str) -> distress.Recognised | None:
@@ -85,8 +88,45 @@ def receive(
 
 
 def receive_text(rt: Runtime, update_id: int, sender: Sender, text: str, message_id: int | None = None) -> None:
-    """A typed message, the most common thing anyone sends."""
-    receive(rt, update_id, sender, Input.typed(text), None, message_id)
+    """A typed message, the most common thing anyone sends.  Where the bot's last message
+    offered choices without buttons (the "no buttons" access need), a typed number or word
+    does what its tap would; safety screening has already come first (:func:`screen`)."""
+    data = _typed_choice(rt, sender.chat_id, text)
+    if data is None or not _tap(rt, update_id, sender, data):
+        receive(rt, update_id, sender, Input.typed(text), None, message_id)
+
+
+def _typed_choice(rt: Runtime, chat_id: int, text: str) -> str | None:
+    """The button data a typed answer stands for, if the chat has choices standing
+    (storage/typed_choices.py).  Anything else typed means the partner moved on: the
+    choices go, so a later "1" is never read as an old confirmation.  A check-in's
+    choices are left to the check-in, which reads typed answers itself."""
+    if len(text) > TYPED_CHOICE_MAX_CHARS or text.startswith("/"):
+        return None
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        choices = typed_choices.standing(session, chat_id, now)
+        data = outgoing.typed_tap(choices, text) if choices else None
+        if choices and (data is None or not callbacks.AnswerTap.matches(data)):
+            typed_choices.clear(session, chat_id, now)
+    return data
+
+
+def _tap(rt: Runtime, update_id: int, sender: Sender, data: str) -> bool:
+    """Do what tapping the button with ``data`` does; False for a check-in's answer."""
+    if (confirm := callbacks.Forget.parse(data)) is not None:
+        forget.decide(rt, update_id, sender, confirm.confirmed)
+    elif (consent := callbacks.Consent.parse(data)) is not None:
+        onboarding.handle_consent(rt, update_id, sender, consent.accepted)
+    elif (met := callbacks.FollowUp.parse(data)) is not None:
+        follow_up.answer(rt, update_id, sender, met, None)
+    elif (setting := callbacks.SettingsTap.parse(data)) is not None:
+        settings.handle_tap(rt, update_id, sender, setting, None)
+    elif (team_choice := callbacks.TeamProject.parse(data)) is not None:
+        partner_team.choose_project(rt, update_id, sender, team_choice)
+    else:
+        return False
+    return True
 
 
 def _otherwise(
@@ -98,11 +138,16 @@ def _otherwise(
     checkin_id: int | None,
     now: datetime,
 ) -> None:
-    """Nothing the bot asked, no check-in taking it: a partner's words go to their team."""
+    """Nothing the bot asked, no check-in taking it: a typed yes or no answers a consent
+    question waiting for one; otherwise a partner's words go to their team."""
     if person is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)
     elif projects.is_staff_only(session, person.id):
         say(session, sender.chat_id, now, texts.STAFF_NOTHING_WAITING)
+    elif (whole := people.get_person(session, person.id)) is not None and onboarding.typed_consent(
+        session, rt, whole, inp.text if inp.kind == "text" else "", now
+    ):
+        return
     elif person.consent_version is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)
     elif inp.kind == "text" and inp.text.strip():
@@ -119,12 +164,12 @@ def _answer_prompt(session: Session, rt: Runtime, person_id: int, text: str, now
         return False
     if text.strip().lower() in CANCEL_WORDS:
         flags.clear_prompt(session, prompt)
-        say(session, person.chat_id, now, texts.PROMPT_CANCELLED)
+        say(session, person, now, texts.PROMPT_CANCELLED)
     elif staff_prompts.is_staff_kind(prompt.kind):  # shown back first: only Send passes it on
         staff_prompts.take_draft(session, person, prompt, text, now)
     elif prompt.kind == partner_team.CHOOSING_PROMPT:  # more words while they choose the team
         flags.set_draft(session, prompt, f"{prompt.draft or ''}\n{text.strip()}".strip(), now)
-        say(session, person.chat_id, now, texts.TEAM_WHICH_PROJECT)
+        say(session, person, now, texts.TEAM_WHICH_PROJECT)
     else:
         kind = prompt.kind
         flags.clear_prompt(session, prompt)

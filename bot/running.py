@@ -21,6 +21,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings, WebhookOptions
 from bot.core.flow_registry import FlowRegistry
 from bot.core.runtime import Runtime
+from bot.core.schedules import fill_calendars
 from bot.delivery.inbox import InboxWorker
 from bot.delivery.log_redaction import redact_token_in_logs
 from bot.delivery.outbox import CHAT_RATE, Outbox
@@ -95,7 +96,8 @@ def _awaiting(awaitable: object) -> str:
 
 
 def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Check the schema and the flows, mirror the config's projects, and give staff their menu."""
+    """Check the schema and the flows, mirror the config's projects, give staff their menu,
+    and put schedules added to the config on the calendars of partners who joined before."""
     clock = clock or SystemClock()
     db = Database(settings.storage.url)
     db.check_schema()
@@ -105,6 +107,7 @@ def prepare_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             projects.sync_project(session, project.id, project.name, project.timezone)
         flows.remember_all(session)
         onboarding.queue_staff_menus(session, [project.id for project in settings.projects], clock.now())
+        fill_calendars(session, settings, clock.now())
     return Runtime(settings=settings, db=db, flows=flows, clock=clock)
 
 

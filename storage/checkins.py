@@ -13,7 +13,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Checkin, FlowVersion, Person, StaffPrompt, table_of
+from storage.locks import serialise
+from storage.models import Answer, Checkin, FlowVersion, Membership, Person, StaffPrompt, table_of
 from storage.people import PartnerRow
 from storage.queued import (
     first_row,
@@ -34,15 +35,19 @@ WEEK = timedelta(days=7)
 _INSERT_CHECKIN = insert(table_of(Checkin))
 
 
-def queue_checkin(session: Session, person_id: int, project_id: str, flow_id: str, due_at: datetime) -> None:
+def queue_checkin(
+    session: Session,
+    person_id: int,
+    project_id: str,
+    flow_id: str,
+    due_at: datetime,
+    activity_id: int | None = None,
+) -> None:
     """Put a check-in on the calendar as a queued write (storage/queued.py), written
     before the session's next statement: the next check-in, as each one ends, without
     an ORM object and a flush of its own."""
-    queue_write(
-        session,
-        _INSERT_CHECKIN,
-        {"person_id": person_id, "project_id": project_id, "flow_id": flow_id, "status": SCHEDULED, "due_at": due_at},
-    )
+    row = {"person_id": person_id, "project_id": project_id, "flow_id": flow_id, "status": SCHEDULED}
+    queue_write(session, _INSERT_CHECKIN, {**row, "due_at": due_at, "activity_id": activity_id})
 
 
 _SCHEDULED_OF = (
@@ -70,6 +75,79 @@ def has_next_scheduled(session: Session, person_id: int, project_id: str, flow_i
         session.execute(_ANY_SCHEDULED, {"person_id": person_id, "project_id": project_id, "flow_id": flow_id}).first()
         is not None
     )
+
+
+def had_checkin(session: Session, person_id: int, project_id: str, flow_id: str) -> bool:
+    """Whether the partner ever had this flow here (a ``once`` flow goes once): any row
+    but a missed one, which never reached them."""
+    query = select(Checkin.id).where(
+        Checkin.person_id == person_id,
+        Checkin.project_id == project_id,
+        Checkin.flow_id == flow_id,
+        Checkin.status != MISSED,
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
+def activities_served(session: Session, person_id: int, project_id: str, flow_id: str) -> set[int]:
+    """The activities this flow was already scheduled for, for this partner: each gets one."""
+    query = select(Checkin.activity_id).where(
+        Checkin.person_id == person_id,
+        Checkin.project_id == project_id,
+        Checkin.flow_id == flow_id,
+        col(Checkin.activity_id).is_not(None),
+    )
+    return {activity_id for activity_id in session.exec(query) if activity_id is not None}
+
+
+def of_activity(session: Session, activity_id: int) -> list[Checkin]:
+    """The check-ins scheduled from an activity, soonest first."""
+    query = select(Checkin).where(Checkin.activity_id == activity_id).order_by(col(Checkin.due_at), col(Checkin.id))
+    return list(session.exec(query))
+
+
+def delete_unsent_of_activity(session: Session, activity_id: int) -> list[tuple[int, str, str]]:
+    """Take the activity's check-ins that have not begun off the calendar; returns
+    (person id, project id, flow id) of each, so the next can be planned."""
+    deleted = session.execute(
+        delete(Checkin)
+        .where(col(Checkin.activity_id) == activity_id, col(Checkin.status) == SCHEDULED)
+        .returning(col(Checkin.person_id), col(Checkin.project_id), col(Checkin.flow_id)),
+        execution_options={"synchronize_session": False},
+    )
+    return [(person_id, project_id, flow_id) for person_id, project_id, flow_id in deleted]
+
+
+#: any fixed number: the PostgreSQL advisory lock under which a starting process fills calendars
+CALENDAR_LOCK_KEY = 0xCA1E_4DA5
+
+
+def fill_alone(session: Session) -> None:
+    """Workers starting together fill partners' calendars one at a time, so none is planned twice."""
+    serialise(session, CALENDAR_LOCK_KEY)
+
+
+def partners_without(session: Session, project_id: str, flow_id: str, *, ever: bool) -> list[Person]:
+    """The project's active partners with nothing of this flow on the calendar or under
+    way; ``ever``: nor ever had it (a missed one aside).  At start, a schedule the
+    coordinator added reaches the partners who joined before it."""
+    rows = select(Checkin.id).where(
+        Checkin.person_id == Person.id, Checkin.project_id == project_id, Checkin.flow_id == flow_id
+    )
+    rows = rows.where(Checkin.status != MISSED) if ever else rows.where(col(Checkin.status).in_([SCHEDULED, ACTIVE]))
+    query = (
+        select(Person)
+        .join(Membership, col(Membership.person_id) == Person.id)
+        .where(
+            Membership.project_id == project_id,
+            Membership.role == "partner",
+            Membership.status == "active",
+            Person.status == "active",
+            ~rows.exists(),
+        )
+        .order_by(col(Person.id))
+    )
+    return list(session.exec(query))
 
 
 def claim_due_checkins(session: Session, now: datetime, limit: int, weekly_cap: int | None = None) -> list[Checkin]:
@@ -424,3 +502,15 @@ def done_waiting(session: Session, now: datetime) -> list[Checkin]:
     """Active check-ins whose long message got no next part in time: what came is the answer."""
     query = select(Checkin).where(Checkin.status == ACTIVE, col(Checkin.waiting_until) < now)
     return list(session.exec(query).all())
+
+
+def defer(session: Session, checkin: Checkin, until: datetime) -> None:
+    """A claimed check-in that may not start yet (the partner's quiet hours): back on the
+    calendar at ``until``, as if never started, so its reminder and expiry count from then."""
+    values = {"status": SCHEDULED, "due_at": until, "started_at": None}
+    session.execute(
+        update(Checkin).where(col(Checkin.id) == checkin.id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    for name, value in values.items():
+        set_committed_value(checkin, name, value)

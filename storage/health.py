@@ -31,16 +31,18 @@ def missing_sqlite_file(url: str) -> Path | None:
 
 class OutboxBacklog(NamedTuple):
     waiting: int
-    #: when the longest-waiting message that could go now was queued; None if none could
+    #: since when the longest-waiting message that could go now could go (queued, or its held
+    #: time came); None if none could
     oldest_due: datetime | None
 
 
 def outbox_backlog(session: Session, now: datetime) -> OutboxBacklog:
-    """Messages not yet settled, and the oldest that is due (one waiting out a retry is not late)."""
+    """Messages not yet settled, and the oldest that is due (one waiting out a retry, or held
+    for a partner's good time, is not late: it counts from when it could go)."""
     waiting = col(OutboxMessage.status).in_(WAITING)
     count = session.exec(select(func.count()).where(waiting)).one()
     due = or_(col(OutboxMessage.status) != "pending", col(OutboxMessage.not_before) <= now)
-    oldest = session.exec(select(func.min(OutboxMessage.created_at)).where(waiting, due)).one()
+    oldest = session.exec(select(func.min(OutboxMessage.not_before)).where(waiting, due)).one()
     return OutboxBacklog(count, oldest)
 
 

@@ -23,6 +23,17 @@ def create_invite(
     return invite
 
 
+def valid_invite(session: Session, code: str, now: datetime) -> Invite | None:
+    """The invite behind ``code`` if it can still be used, without using it: a partner's
+    invite is used up only when they consent (:func:`redeem_invite`)."""
+    if not code:
+        return None
+    invite = session.get(Invite, code)
+    if invite is None or invite.uses_left <= 0 or invite.expires_at <= now:
+        return None
+    return invite
+
+
 def redeem_invite(session: Session, code: str, now: datetime) -> Invite | None:
     """Use up one use of a valid code.  None for wrong, used or expired codes,
     which callers must not tell apart to the person (it would leak what exists)."""

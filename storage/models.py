@@ -110,6 +110,8 @@ class Membership(SQLModel, table=True):
     joined_at: datetime = Field(default_factory=_utc_now, sa_type=UTCDateTime)
     #: staff: when their next digest is due (their own schedule, their time zone)
     next_digest_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: a partner's invite, used up only when they consent (declining leaves it for another try)
+    invite_code: str | None = Field(default=None, max_length=64)
 
 
 class Invite(SQLModel, table=True):
@@ -162,11 +164,19 @@ class Checkin(SQLModel, table=True):
     #: a long message Telegram split is being joined: if no next part comes by then, what came is the answer
     waiting_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     state: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    #: the activity an after_activity or before_activity check-in was scheduled for
+    activity_id: int | None = Field(default=None, foreign_key="activity.id", index=True, ondelete="SET NULL")
 
 
 class Answer(SQLModel, table=True):
     """One answer, with the question exactly as it was asked.  Anonymous answers
     keep no link to the partner or their check-in."""
+
+    __table_args__ = (
+        # digests: a partner's last answer, and a project's answers of the last weeks
+        Index("ix_answer_person_answered", "person_id", "answered_at"),
+        Index("ix_answer_project_answered", "project_id", "answered_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     checkin_id: int | None = Field(default=None, foreign_key="checkin.id", index=True, ondelete="CASCADE")

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from storage.locks import serialise
 from storage.models import OutboxMessage, UTCDateTime, table_of
 from storage.queued import queue_insert
+from storage.queued import still_queued as queued_still
 
 #: statuses of messages a live process has in hand: their chat waits behind them
 IN_HAND = ("claimed", "sending")
@@ -33,23 +34,38 @@ _TABLE = table_of(OutboxMessage)
 
 
 def enqueue(
-    session: Session, chat_id: int, method: str, payload: dict[str, Any], now: datetime, *, ref: str | None = None
-) -> None:
+    session: Session,
+    chat_id: int,
+    method: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    ref: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
     """Queue a message in the session's transaction: written at the commit with
     the unit of work's other rows, in the order queued (see storage/queued.py).
     ``ref`` names what the message asks the partner ("checkin:<id>"), so one that
-    may not have arrived is followed up (:func:`lost_questions`)."""
+    may not have arrived is followed up (:func:`lost_questions`).  ``not_before``
+    holds it until then (a partner's quiet hours, bot/core/outgoing.py); a held
+    message does not hold up its chat's later ones.  Returns the queued row, which
+    may still be changed before the commit (bot/core/outgoing.py joins messages)."""
     row = {
         "chat_id": chat_id,
         "method": method,
         "payload": payload,
         "status": "pending",
         "attempts": 0,
-        "not_before": now,
+        "not_before": not_before or now,
         "created_at": now,
         "ref": ref,
     }
-    queue_insert(session, _TABLE, row)
+    return queue_insert(session, _TABLE, row)
+
+
+def still_queued(session: Session, row: dict[str, Any]) -> bool:
+    """Whether a row :func:`enqueue` returned is not written yet (changing it still counts)."""
+    return queued_still(session, _TABLE, row)
 
 
 class Claimed(NamedTuple):
@@ -65,10 +81,13 @@ class Claimed(NamedTuple):
 
 
 # Statements the sender runs for every message or claim, built once: building a statement cost
-# as much as running it.  A chat with a message in hand, or one waiting to be retried, is busy.
+# as much as running it.  A chat with a message in hand, or one waiting to be retried after an
+# error, is busy, so its order holds.  A message held for the partner's good time (no error) is
+# not: a reply to what they just sent goes now, and the held one goes at its time
+# (docs/architecture.md, "Held messages").
+_NOT_YET = _TABLE.c.not_before > bindparam("claim_now", type_=UTCDateTime)
 _BUSY_CHATS = select(_TABLE.c.chat_id).where(
-    _TABLE.c.status.in_(IN_HAND)
-    | ((_TABLE.c.status == "pending") & (_TABLE.c.not_before > bindparam("claim_now", type_=UTCDateTime)))
+    _TABLE.c.status.in_(IN_HAND) | ((_TABLE.c.status == "pending") & _NOT_YET & _TABLE.c.error.is_not(None))
 )
 #: how many of one chat's messages a claim takes at most: Telegram's burst for one chat, so
 #: a chat with a long backlog (a facilitator's alerts) never fills a claim other chats need
@@ -77,7 +96,7 @@ PER_CHAT_CLAIM = 3
 #: that stops there) and keeps a few of each chat's; only when one chat's backlog fills that much
 #: does it rank every pending message per chat, which costs a sort of them all
 SCAN_FACTOR = 2
-_PENDING_NOT_BUSY = (_TABLE.c.status == "pending") & _TABLE.c.chat_id.not_in(_BUSY_CHATS)  # busy: not yet due
+_PENDING_NOT_BUSY = (_TABLE.c.status == "pending") & ~_NOT_YET & _TABLE.c.chat_id.not_in(_BUSY_CHATS)
 _OLDEST = (
     select(_TABLE.c.id, _TABLE.c.chat_id)
     .where(_PENDING_NOT_BUSY)
@@ -261,7 +280,7 @@ def pending_count(session: Session) -> int:
 #: the oldest message that could go now and waits only for the sender: pending, due, and
 #: first in a chat with nothing in hand (one queued behind its own chat is merely paced)
 _OLDEST_WAITING = (
-    select(_TABLE.c.created_at)
+    select(_TABLE.c.created_at, _TABLE.c.not_before, _TABLE.c.error)
     .where(
         _TABLE.c.status == "pending",
         _TABLE.c.not_before <= bindparam("claim_now", type_=UTCDateTime),
@@ -275,8 +294,12 @@ _OLDEST_WAITING = (
 def oldest_waiting(session: Session, now: datetime) -> datetime | None:
     """When the longest-waiting message that only the sender holds back was queued, or
     None: how far behind the sender is.  A message queued behind its own chat's earlier
-    ones (a facilitator's backlog, paced at a message a second) does not count."""
-    return session.execute(_OLDEST_WAITING, {"claim_now": now}).scalar()
+    ones (a facilitator's backlog, paced at a message a second) does not count.  One held
+    for the partner's good time has waited for the sender only since that time."""
+    row = session.execute(_OLDEST_WAITING, {"claim_now": now}).first()
+    if row is None:
+        return None
+    return row.created_at if row.error is not None else max(row.created_at, row.not_before)
 
 
 #: statuses of a send that may not have reached the partner: a timeout or a crash mid-send

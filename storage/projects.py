@@ -18,19 +18,27 @@ def get_project(session: Session, project_id: str) -> Project | None:
     return session.get(Project, project_id)
 
 
-def ensure_membership(session: Session, person_id: int, project_id: str, role: str, status: str) -> Membership:
-    membership = session.exec(
+def ensure_membership(
+    session: Session, person_id: int, project_id: str, role: str, status: str, invite_code: str | None = None
+) -> Membership:
+    membership = membership_of(session, person_id, project_id, role)
+    if membership is None:
+        membership = Membership(
+            person_id=person_id, project_id=project_id, role=role, status=status, invite_code=invite_code
+        )
+        session.add(membership)
+    else:
+        membership.status, membership.invite_code = status, invite_code
+    session.flush()
+    return membership
+
+
+def membership_of(session: Session, person_id: int, project_id: str, role: str) -> Membership | None:
+    return session.exec(
         select(Membership).where(
             Membership.person_id == person_id, Membership.project_id == project_id, Membership.role == role
         )
     ).first()
-    if membership is None:
-        membership = Membership(person_id=person_id, project_id=project_id, role=role, status=status)
-        session.add(membership)
-    else:
-        membership.status = status
-    session.flush()
-    return membership
 
 
 def memberships_of(session: Session, person_id: int, role: str | None = None) -> list[Membership]:
@@ -63,3 +71,15 @@ def is_staff_only(session: Session, person_id: int) -> bool:
     """Staff somewhere and a partner nowhere: their messages are not a partner's."""
     roles = roles_of(session, person_id)
     return bool(roles) and roles <= set(STAFF_ROLES)
+
+
+def home_timezone(session: Session, person_id: int) -> str:
+    """The time zone of a partner's first project, for one who has not set their own."""
+    zone = session.exec(
+        select(Project.timezone)
+        .join(Membership, col(Membership.project_id) == Project.id)
+        .where(Membership.person_id == person_id, Membership.role == "partner")
+        .order_by(col(Membership.id))
+        .limit(1)
+    ).first()
+    return zone or "UTC"

@@ -70,6 +70,12 @@ def show_written(obj: object, values: dict[str, Any]) -> None:
         set_value(obj, name, value)
 
 
+def still_queued(session: OrmSession, table: Table, row: dict[str, Any]) -> bool:
+    """Whether ``row`` (from :func:`queue_insert`) is still waiting for the commit, so a
+    change to it is still written."""
+    return any(queued is row for queued in session.info.get(_AT_COMMIT, {}).get(_inserts.get(table), []))
+
+
 def written_id(session: OrmSession, table: Table, row: dict[str, Any]) -> int:
     """The id of a queued row, writing it (after the rows of its table queued before it,
     so ids keep their order) now if it is not written yet.  Rare (a flag's evidence

@@ -17,7 +17,7 @@ NEW_YORK = "America/New_York"
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc,arg-type]
 
 
 def local(moment: datetime | None, zone: str = LONDON) -> datetime:
@@ -104,27 +104,153 @@ def test_window_spreads_partners_deterministically() -> None:
     assert len(one_partner) == 30 and len({d.time() for d in one_partner}) > 10  # not the same minute daily
 
 
-def test_partner_days_narrow_when_they_overlap() -> None:
-    weekly = Schedule(flow="f", cadence="weekly", days=["mon", "wed", "fri"], time="10:00")  # type: ignore[arg-type]
-    wednesdays = chain(weekly, "UTC", utc(2026, 6, 1), utc(2026, 6, 15), prefs=Preferences(days={2}))
-    assert [d.strftime("%a %d") for d in wednesdays] == ["Wed 03", "Wed 10"]
-    no_overlap = chain(weekly, "UTC", utc(2026, 6, 1), utc(2026, 6, 8), prefs=Preferences(days={5}))
-    assert [d.strftime("%a") for d in no_overlap] == ["Mon", "Wed", "Fri"]
-    daily = Schedule(flow="f", cadence="daily", time="10:00")  # type: ignore[arg-type]
-    chosen = chain(daily, "UTC", utc(2026, 6, 1), utc(2026, 6, 8), prefs=Preferences(days={0, 3}))
-    assert [d.strftime("%a") for d in chosen] == ["Mon", "Thu"]
+# 2026-06-01 is a Monday.  Each row: schedule, preferred weekdays (0 = Monday), the due days
+# from Monday 1 June to Monday 15 June (exclusive), each computed after the one before.
+MOVED_DAYS = [
+    # a weekly Monday goes on the nearest preferred day, still once a week
+    ({"cadence": "weekly", "days": ["mon"]}, {1}, ["Tue 02", "Tue 09"]),
+    ({"cadence": "weekly", "days": ["mon"]}, {1, 2}, ["Tue 02", "Tue 09"]),
+    ({"cadence": "weekly", "days": ["mon"]}, {6}, ["Sun 07", "Sun 14"]),  # the day before, not six after
+    ({"cadence": "weekly", "days": ["mon"]}, {4}, ["Fri 05", "Fri 12"]),  # 3 back beats 4 ahead
+    ({"cadence": "weekly", "days": ["thu"]}, {0}, ["Mon 01", "Mon 08"]),  # 3 back beats 4 ahead
+    ({"cadence": "weekly", "days": ["wed"]}, {0, 4}, ["Fri 05", "Fri 12"]),  # a tie goes to the later day
+    # the issue's case: Tue+Wed preferred, Thu+Fri planned: both move to Wednesday, once a week
+    ({"cadence": "weekly", "days": ["thu", "fri"]}, {1, 2}, ["Wed 03", "Wed 10"]),
+    ({"cadence": "weekly", "days": ["mon", "wed", "fri"]}, {2}, ["Wed 03", "Wed 10"]),
+    ({"cadence": "weekly", "days": ["mon", "wed", "fri"]}, {0, 4}, ["Mon 01", "Fri 05", "Mon 08", "Fri 12"]),
+    ({"cadence": "weekly", "days": ["mon"]}, {0}, ["Mon 01", "Mon 08"]),  # already theirs
+    ({"cadence": "weekly", "days": ["mon"]}, None, ["Mon 01", "Mon 08"]),
+    # daily: each of their days
+    ({"cadence": "daily"}, {0, 3}, ["Mon 01", "Thu 04", "Mon 08", "Thu 11"]),
+    # monthly: to the nearest preferred day, still once a month
+    ({"cadence": "monthly", "day_of_month": 1}, {0}, ["Mon 01"]),
+    ({"cadence": "monthly", "day_of_month": 1}, {1}, ["Tue 02"]),
+    # cron is exact
+    ({"cadence": "cron", "cron": "0 10 * * mon"}, {1}, ["Mon 01", "Mon 08"]),
+]
 
 
-def test_partner_window_narrows_when_it_overlaps() -> None:
-    schedule = Schedule(flow="f", cadence="daily", window="10:00-12:00")  # type: ignore[arg-type]
-    after = utc(2026, 6, 1)
-    overlap = Preferences(window=(time(11, 0), time(13, 0)))
-    apart = Preferences(window=(time(14, 0), time(16, 0)))
-    for person in range(50):
-        narrowed = next_due(schedule, "UTC", after, prefs=overlap, seed=person)
-        assert narrowed is not None and time(11, 0) <= narrowed.time() < time(12, 0)
-        kept = next_due(schedule, "UTC", after, prefs=apart, seed=person)
-        assert kept is not None and time(10, 0) <= kept.time() < time(12, 0)
+@pytest.mark.parametrize(("keys", "days", "expected"), MOVED_DAYS)
+def test_preferred_days_move_check_ins(keys: dict[str, Any], days: set[int] | None, expected: list[str]) -> None:
+    schedule = Schedule.model_validate(
+        {"flow": "f", "time": "10:00", **keys} if "cron" not in keys else {"flow": "f", **keys}
+    )
+    dues = chain(schedule, "UTC", utc(2026, 6, 1), utc(2026, 6, 15), prefs=Preferences(days=days))
+    assert [d.strftime("%a %d") for d in dues] == expected
+    assert all(d.strftime("%H:%M") == "10:00" for d in dues)
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [({2}, ["Wed 01 Jul", "Wed 29 Jul", "Wed 02 Sep"]), ({0}, ["Mon 29 Jun", "Mon 03 Aug", "Mon 31 Aug"])],
+)
+def test_monthly_moves_its_day_and_stays_monthly(days: set[int], expected: list[str]) -> None:
+    schedule = Schedule(flow="f", cadence="monthly", day_of_month=1, time="10:00")  # type: ignore[arg-type]
+    dues = chain(schedule, "UTC", utc(2026, 6, 15), utc(2026, 9, 3), prefs=Preferences(days=days))
+    assert [d.strftime("%a %d %b") for d in dues] == expected
+
+
+# Each row: the schedule's time or window, the partner's window, where the check-in may land.
+WINDOWS = [
+    ({"window": "10:00-12:00"}, (time(11, 0), time(13, 0)), (time(11, 0), time(12, 0))),  # intersected
+    ({"window": "10:00-12:00"}, (time(10, 30), time(11, 0)), (time(10, 30), time(11, 0))),  # theirs inside
+    ({"window": "10:00-12:00"}, (time(14, 0), time(16, 0)), (time(14, 0), time(14, 0))),  # apart: their edge nearest
+    ({"window": "10:00-12:00"}, (time(7, 0), time(9, 0)), (time(9, 0), time(9, 0))),
+    ({"window": "10:00-12:00"}, (time(12, 0), time(14, 0)), (time(12, 0), time(12, 0))),  # touching
+    ({"time": "10:00"}, (time(9, 0), time(11, 0)), (time(10, 0), time(10, 0))),  # a time inside theirs stays
+    ({"time": "10:00"}, (time(18, 0), time(20, 0)), (time(18, 0), time(18, 0))),
+    ({"time": "10:00"}, None, (time(10, 0), time(10, 0))),
+    ({"window": "10:00-12:00"}, None, (time(10, 0), time(11, 59))),
+]
+
+
+@pytest.mark.parametrize(("keys", "preferred", "bounds"), WINDOWS)
+def test_preferred_window_is_intersected(keys: dict[str, Any], preferred: Any, bounds: tuple[time, time]) -> None:
+    schedule = Schedule.model_validate({"flow": "f", "cadence": "daily", **keys})
+    for person in range(30):
+        due = next_due(schedule, "UTC", utc(2026, 6, 1), prefs=Preferences(window=preferred), seed=person)
+        assert due is not None and due.date() == date(2026, 6, 1) and bounds[0] <= due.time() <= bounds[1]
+
+
+# once: Monday 1 June; each row: preferences, the schedule's window, now, when it goes.
+ONCE = [
+    (Preferences(), None, utc(2026, 6, 1, 15, 7), utc(2026, 6, 1, 15, 7)),  # at once
+    (Preferences(days={0}), None, utc(2026, 6, 1, 23, 0), utc(2026, 6, 1, 23, 0)),
+    (Preferences(days={2}), None, utc(2026, 6, 1, 15, 0), utc(2026, 6, 3, 10, 0)),  # their next day, 10:00
+    (Preferences(quiet=(time(21, 0), time(8, 0))), None, utc(2026, 6, 1, 23, 0), utc(2026, 6, 2, 8, 0)),
+    (Preferences(window=(time(14, 0), time(16, 0))), None, utc(2026, 6, 1, 15, 0), utc(2026, 6, 1, 15, 0)),
+    (Preferences(window=(time(14, 0), time(16, 0))), None, utc(2026, 6, 1, 9, 0), utc(2026, 6, 1, 14, 0)),
+    (Preferences(window=(time(14, 0), time(16, 0))), None, utc(2026, 6, 1, 17, 0), utc(2026, 6, 2, 14, 0)),
+    (Preferences(days={4}, window=(time(14, 0), time(16, 0))), None, utc(2026, 6, 1, 15), utc(2026, 6, 5, 14)),
+    (Preferences(), "10:00-16:00", utc(2026, 6, 1, 18, 0), utc(2026, 6, 2, 10, 0)),
+    (Preferences(window=(time(12, 0), time(20, 0))), "10:00-16:00", utc(2026, 6, 1, 8), utc(2026, 6, 1, 12)),
+    (Preferences(timezone=LONDON), None, utc(2026, 6, 1, 15, 7), utc(2026, 6, 1, 15, 7)),
+]
+
+
+@pytest.mark.parametrize(("prefs", "window", "now", "expected"), ONCE)
+def test_once_goes_at_the_next_good_time(
+    prefs: Preferences, window: str | None, now: datetime, expected: datetime
+) -> None:
+    schedule = Schedule.model_validate(
+        {"flow": "onboarding", "cadence": "once", **({"window": window} if window else {})}
+    )
+    assert next_due(schedule, "UTC", now, prefs=prefs) == expected
+
+
+# before_activity: an activity on Friday 12 June; each row: days_before, preferred days, now, when it goes.
+BEFORE = [
+    (2, None, utc(2026, 6, 1), utc(2026, 6, 10, 10)),  # Wednesday, two days before
+    (0, None, utc(2026, 6, 1), utc(2026, 6, 12, 10)),  # the morning of the activity
+    (2, {1}, utc(2026, 6, 1), utc(2026, 6, 9, 10)),  # moved to their Tuesday
+    (2, {5}, utc(2026, 6, 1), utc(2026, 6, 10, 10)),  # their Saturday is after it: kept
+    (7, None, utc(2026, 6, 1), utc(2026, 6, 5, 10)),
+    (7, None, utc(2026, 6, 9, 12), utc(2026, 6, 10, 10)),  # recorded late: the next day that still can
+    (7, {3}, utc(2026, 6, 9, 12), utc(2026, 6, 11, 10)),  # ...and one of theirs if it can
+    (2, None, utc(2026, 6, 11, 12), None),  # only the activity day is left: too late
+    (2, None, utc(2026, 6, 13), None),
+]
+
+
+@pytest.mark.parametrize(("days_before", "days", "now", "expected"), BEFORE)
+def test_before_activity(days_before: int, days: set[int] | None, now: datetime, expected: datetime | None) -> None:
+    schedule = Schedule(flow="f", cadence="before_activity", days_before=days_before, time="10:00")  # type: ignore[arg-type]
+    prefs = Preferences(days=days)
+    assert next_due(schedule, "UTC", now, prefs=prefs, activity_dates=[date(2026, 6, 12)]) == expected
+
+
+def test_after_activity_moves_but_stays_after_it() -> None:
+    schedule = Schedule(flow="f", cadence="after_activity", days_after=1, time="10:00")  # type: ignore[arg-type]
+    activity = [date(2026, 6, 3)]  # a Wednesday: planned Thursday 4 June
+    assert next_due(schedule, "UTC", utc(2026, 6, 1), prefs=Preferences(days={4}), activity_dates=activity) == utc(
+        2026, 6, 5, 10
+    )
+    # their Monday before is nearer than the Monday after, but before the activity: the one after
+    assert next_due(schedule, "UTC", utc(2026, 6, 1), prefs=Preferences(days={0}), activity_dates=activity) == utc(
+        2026, 6, 4, 10
+    )
+
+
+@pytest.mark.parametrize(
+    ("keys", "words"),
+    [
+        ({"cadence": "once", "days": ["tue"]}, 'days: a "once" check-in goes soon after the partner joins'),
+        ({"cadence": "once", "time": "09:00"}, 'time: a "once" check-in'),
+        ({"cadence": "weekly", "days_before": 2}, 'days_before: only for cadence = "before_activity"'),
+        ({"cadence": "before_activity", "days_after": 2}, 'a "before_activity" schedule counts days_before'),
+        ({"cadence": "before_activity", "days_before": -1}, "greater than or equal to 0"),
+        ({"cadence": "sometimes"}, "'once', 'daily', 'weekly'"),
+    ],
+)
+def test_new_schedule_keys_are_checked(tmp_path: Path, keys: dict[str, Any], words: str) -> None:
+    lines = [f"{key} = {value!r}".replace("'", '"') for key, value in keys.items()]
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[projects]]\nid = "p"\nname = "P"\n[[projects.schedules]]\nflow = "f"\n' + "\n".join(lines) + "\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert words.replace('\\"', '"') in str(raised.value)
 
 
 def test_partner_time_zone_wins() -> None:

@@ -133,6 +133,9 @@ def test_preview_by_path_and_unknown_id(
     monkeypatch.setattr("builtins.input", lambda prompt="": (_ for _ in ()).throw(EOFError))
     assert main([*no_config, "flows", "preview", str(LIBRARY / "pulse.toml")]) == 0
     assert "treated as an equal" in capsys.readouterr().out
+    assert main([*no_config, "flows", "preview", str(LIBRARY / "pulse.toml"), "--fewer", "--plain"]) == 0
+    out = capsys.readouterr().out  # the first essential question, in plain words; the ones before kept as skipped
+    assert "(kept respect = (skipped))" in out and "Do you feel OK to say you don't agree?" in out
     monkeypatch.chdir(ROOT)
     assert main([*no_config, "flows", "preview", "no-such-flow"]) == 2
     assert "No flow 'no-such-flow'" in capsys.readouterr().err

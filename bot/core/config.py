@@ -32,12 +32,15 @@ Hello {first_name}, and welcome to {project_name}.
 
 Before we start, here is what this bot does with what you tell it:
 
-• It stores your first name, your Telegram id, how you like to be contacted and your answers to check-ins.
+• It stores your first name, your Telegram id, how you like to be contacted, your answers to check-ins \
+and the messages and ideas you send the team.
 • The project's facilitators see your answers so they can act on what you need. Some questions are anonymous: \
-those answers are only ever shown grouped with others.
-• You can pause at any time (/pause), see everything stored about you (/mydata), or leave and have it deleted (/forget).
+those answers are stored without your name and only ever shown grouped with others.
+• You can pause at any time (/pause), see everything stored about you (/mydata), or leave and have it deleted \
+(/forget); anonymous answers stay, with nothing to link them to you.
+• If you say no, nothing about you is kept.
 
-Is that OK with you?"""
+Is that OK with you? Tap a button, or type yes or no."""
 
 
 class _Strict(BaseModel):
@@ -206,11 +209,17 @@ def parse_window(text: str) -> tuple[dt.time, dt.time]:
     return start, end
 
 
+#: cadences whose dates come from the activities a coordinator records
+ACTIVITY_CADENCES = ("after_activity", "before_activity")
+#: keys that set a date, refused with "once" (it goes when the partner joins)
+_DATE_KEYS = ("days", "day_of_month", "days_after", "days_before", "time")
+
+
 class Schedule(_Strict):
     """When a project's partners get one flow (all times local to the partner)."""
 
     flow: str
-    cadence: Literal["daily", "weekly", "monthly", "cron", "after_activity"] = "weekly"
+    cadence: Literal["once", "daily", "weekly", "monthly", "cron", "after_activity", "before_activity"] = "weekly"
     #: for weekly
     days: list[str] = Field(default_factory=lambda: ["mon"])
     #: for monthly: 1-28, or "last" (28 at most, so every month has it)
@@ -219,6 +228,8 @@ class Schedule(_Strict):
     cron: str | None = None
     #: for after_activity: days after the activity date a coordinator records
     days_after: int = Field(default=1, ge=0)
+    #: for before_activity: days before the activity date a coordinator records (0: that morning)
+    days_before: int = Field(default=1, ge=0)
     #: a fixed local time, "HH:MM"
     time: dt.time = dt.time(10, 0)
     #: instead of `time`: "HH:MM-HH:MM", each partner gets their own time inside it
@@ -275,9 +286,25 @@ class Schedule(_Strict):
     def _keys_fit_cadence(self) -> Schedule:
         if (self.cadence == "cron") != (self.cron is not None):
             raise ValueError('cron: give a cron expression exactly when cadence = "cron"')
+        if self._given("days_before") and self.cadence != "before_activity":
+            raise ValueError(f'days_before: only for cadence = "before_activity", not "{self.cadence}"')
+        if self._given("days_after") and self.cadence == "before_activity":
+            raise ValueError('days_after: a "before_activity" schedule counts days_before the activity')
+        given = [key for key in _DATE_KEYS if self._given(key)]
+        if self.cadence == "once" and given:
+            raise ValueError(
+                f'{", ".join(given)}: a "once" check-in goes soon after the partner joins, at a good time for them; '
+                'to keep it to certain hours give a window, like window = "10:00-16:00"'
+            )
         if self.window is not None and ("time" in self.model_fields_set or self.cadence == "cron"):
             raise ValueError("window: give either time or window (a cron expression sets its own time)")
         return self
+
+    def _given(self, key: str) -> bool:
+        """Set to something other than its default (a schedule dumped and read again sets every key)."""
+        return key in self.model_fields_set and getattr(self, key) != Schedule.model_fields[key].get_default(
+            call_default_factory=True
+        )
 
 
 class ProjectSettings(_Strict):

@@ -8,7 +8,6 @@ from html import escape, unescape
 from typing import Any
 
 from bot.core import callbacks
-from flows.model import BACK_VALUE
 from flows.types import MESSAGE_MAX_CHARS, Prompt
 
 _TAG = re.compile(r"<[^>]*>")
@@ -31,30 +30,14 @@ def plain(text: str, buttons: list[list[tuple[str, str]]] | None = None, **value
     return text_payload(html_text, buttons)
 
 
-def prompt_payload(prompt: Prompt, checkin_id: int, plain_text: bool = False) -> dict[str, Any]:
-    """``plain_text`` (an access need): no keyboard; the options are numbered in
-    the text and typing the number works like a tap (see bot.partners.conversation)."""
-    if plain_text and prompt.buttons:
-        return text_payload(escape(prompt.text + "\n\n" + typeable_options(prompt), quote=False))
+def prompt_payload(prompt: Prompt, checkin_id: int) -> dict[str, Any]:
+    """A question with its answer buttons (taken away for partners without buttons in
+    bot/core/outgoing.py, which numbers them in the text instead)."""
     rows = [
         [(button.label, callbacks.AnswerTap(checkin_id, prompt.step_id or "", button.value).data()) for button in row]
         for row in prompt.buttons
     ]
     return text_payload(escape(prompt.text, quote=False), rows)
-
-
-def typeable_options(prompt: Prompt) -> str:
-    """Numbered options, or for a scale the numbers to type.  The Back button is not
-    numbered: a plain-text partner types back (bot/partners/access_needs.typed_number)."""
-    flat = [button for row in prompt.buttons for button in row if button.value != BACK_VALUE]
-    scale = [button.label for button in flat if button.label.isdigit()]
-    if scale:
-        extra = " Or type skip." if len(scale) < len(flat) else ""
-        return f"Type a number from {scale[0]} to {scale[-1]}.{extra}"
-    return (
-        "\n".join(f"{number}. {button.label}" for number, button in enumerate(flat, 1))
-        + "\nType the number of your answer."
-    )
 
 
 def split_html(html_text: str, limit: int = MESSAGE_MAX_CHARS) -> list[str]:

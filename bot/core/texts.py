@@ -17,7 +17,15 @@ CONSENT_ACCEPTED = (
 )
 CONSENT_DECLINED = (
     "That's completely fine. I haven't kept anything about you. "
-    "If you change your mind, just use your invite link again."
+    "If you change your mind, your invite link still works: just tap it again."
+)
+CONSENT_TYPED_UNCLEAR = "Sorry, I need a yes or a no before we start. You can tap a button, or type yes or no."
+INVITE_USED_UP_BEFORE_CONSENT = (
+    "I'm sorry: that invite was used by someone else while you were deciding, so I can't add you with it. "
+    "I haven't kept anything about you. Please ask the person who sent it for a new one."
+)
+ALREADY_A_PARTNER = (
+    "You're already part of {project_name}, so there's nothing more to do. Send /help to see what I can do."
 )
 NO_CHECKIN_NOW = "Thanks for your message. There's no check-in open right now. Send /help to see what I can do."
 ALREADY_DONE = "That's already been sorted. Thank you!"
@@ -38,7 +46,7 @@ HELP = (
     "/cancel — stop whatever I'm waiting for\n"
     "/pause — no check-ins until you send /resume\n"
     "/resume — start check-ins again\n"
-    "/away and the day you're back (year-month-day) — no check-ins until then\n"
+    "/away and the day you're back, like /away next friday — no check-ins until then\n"
     "/snooze — not now: ask me again later\n"
     "/settings — when I message you, your time zone, language and what helps you\n"
     "/language — the language I use\n"
@@ -63,8 +71,11 @@ PAUSED = (
     "Paused. I won't send any check-ins until you send /resume. There's nothing you need to do. Take care of yourself."
 )
 RESUMED = "Welcome back, {first_name}. Check-ins are on again. Thank you for being here."
-AWAY = "Thanks for letting me know. I won't send any check-ins until {date}. Take care while you're away."
-AWAY_EXAMPLE = "Please tell me the day you're back, like this: /away {example}"
+AWAY = "Thanks for letting me know. I'll be back in touch on {date}, and send no check-ins before then. Take care."
+AWAY_EXAMPLE = "Please tell me the day you're back, like this: /away next friday, /away 25/12 or /away in two weeks"
+AWAY_NOT_AHEAD = (
+    "I read that as {date}, which isn't after today. Please tell me the day you're back, like /away next friday"
+)
 SNOOZED_TODAY = "Of course. I'll ask again later today, at {time}."
 SNOOZED_TOMORROW = "Of course. I'll ask again tomorrow at {time}."
 SNOOZE_PART_WAY = (
@@ -95,9 +106,11 @@ CONSENT_AGAIN = (
     "I've changed how I look after what you tell me. Please read it below. Check-ins wait until you say it's OK."
 )
 CONSENT_AGAIN_DECLINED = (
-    "That's fine. I won't send check-ins or keep anything new. "
-    "Send /start to read it again, or /forget if you'd like me to delete what I have."
+    "That's fine. Check-ins are paused, and I won't keep anything new. "
+    "If you change your mind, send /resume and I'll show you the new text again. "
+    "Send /forget if you'd like me to delete what I have."
 )
+RESUME_NEEDS_CONSENT = "Welcome back, {first_name}. Before check-ins start again, please read the new text below."
 MYDATA_FILE_CAPTION = "Everything I keep about you, in one file."
 FORGET_CONFIRM = (
     "Do you want to leave? I'll delete your name, your settings and your answers, "
@@ -127,9 +140,23 @@ SETTINGS_SAVED = "Saved. Thank you.\n\n{summary}"
 SETTINGS_TIMEZONE = (
     "To change your time zone, send /settings timezone and your town or city, for example: /settings timezone London"
 )
-SETTINGS_TIMEZONE_UNKNOWN = "Sorry, I don't know that place. Try a big city near you, or a name like Europe/London."
+SETTINGS_TIMEZONE_UNKNOWN = (
+    "Sorry, I don't know that place. Try a bigger town near you, or your country, like: /settings timezone Cardiff"
+)
+TIMEZONE_UNDERSTOOD = "Got it: {place}."
+TIMEZONE_SAVED = "Got it: {place}. Saved, thank you.\n\n{summary}"
+TIMEZONE_WHICH = "{place} has more than one time zone. Which city is nearest to you?"
+TIMEZONE_WHICH_CLOCK = "{place} is the time in more than one place. Which is yours?"
+TIMEZONE_UNKNOWN_IN_FLOW = (
+    "I don't know that place, so I'll keep to the project's time for now. "
+    "You can change it any time: send /settings timezone and a town near you."
+)
 SETTINGS_DONE_BUTTON = "Done"
 SETTINGS_BACK_BUTTON = "Back"
+#: the last line of the /settings menu, from the check-in really on the calendar (bot/core/schedules.py)
+NEXT_CHECKIN = "Your next check-in: {when}"
+NEXT_CHECKIN_NONE = "There's no check-in planned for you at the moment."
+NEXT_CHECKIN_PAUSED = "Check-ins are paused. Send /resume when you'd like them again."
 
 # -- flags, digests and closing the loop (bot/staff/flags.py, bot/staff/ideas.py) --
 FLAG_NOT_YOURS = "Sorry, only the facilitators of that project can change this. Nothing has been changed."
@@ -247,3 +274,68 @@ EDIT_NOT_AN_ANSWER = (
     "I saw your edit. That message wasn't an answer to a question, so nothing has changed. "
     "If something's different, just tell me."
 )
+
+# partners without buttons ("no buttons", bot/core/outgoing.py): what to type instead of a tap
+TYPE_THE_NUMBER = "Type the number of your answer."
+TYPE_A_NUMBER_FROM = "Type a number from {first} to {last}."
+TYPE_OR_WORD = "Or type {words}."
+FORGET_CONFIRM_TYPED = (
+    "Do you want to leave? I'll delete your name, your settings and your answers, "
+    "and tell the team that a partner has left, without saying who or why. "
+    "Anonymous answers stay, because nothing links them to you. This can't be undone.\n\n"
+    "To delete everything, type delete.\nAnything else keeps you in."
+)
+#: the word that confirms FORGET_CONFIRM_TYPED: a whole word, never a number typed for something else
+FORGET_TYPED_YES = "delete"
+
+# "plain words" (the ``plain`` access need): shorter versions of the longer fixed texts
+HELP_PLAIN = (
+    "I ask you short questions now and then. You can tap or type your answer.\n\n"
+    "In a check-in, you can type:\n"
+    "skip: no answer\n"
+    "back: the last question again\n"
+    "pause: stop for now\n\n"
+    "To talk to a person, just write to me.\n\n"
+    "/team: write to the team\n"
+    "/pause: no check-ins for now\n"
+    "/resume: check-ins again\n"
+    "/away: no check-ins until a day\n"
+    "/snooze: ask me later\n"
+    "/settings: when and how I write\n"
+    "/mydata: what I keep\n"
+    "/forget: leave, and I delete it all\n"
+    "/help: this message"
+)
+CONSENT_ACCEPTED_PLAIN = "Thank you, {first_name}. You're in. Answer when you like. Send /help to see more."
+REMINDER_PLAIN = "Your check-in is still here. No rush. Type pause to stop it."
+SETTINGS_MENU_PLAIN = "Your settings. Pick one to change:\n\n{summary}"
+SETTINGS_PICK_PLAIN = "{question}\nPick one. For more than one, pick each, then Done."
+SETTINGS_TIMEZONE_PLAIN = "Send /settings timezone and your town. For example: /settings timezone London"
+PAUSED_PLAIN = "Paused. No check-ins until you send /resume. Take care."
+FORGET_CONFIRM_PLAIN = (
+    "Do you want to leave? I will delete your name, settings and answers. "
+    "I tell the team someone left, not who. This can't be undone."
+)
+FORGET_CONFIRM_TYPED_PLAIN = (
+    "Do you want to leave? I will delete your name, settings and answers. "
+    "I tell the team someone left, not who. This can't be undone.\n\n"
+    "To delete everything, type delete.\nAnything else keeps you in."
+)
+FOLLOW_UP_QUESTION_PLAIN = "You needed help with {need}. The team says it's sorted. Is it sorted for you?"
+YOU_SAID_WE_DID_PLAIN = "You needed help with {need}. {project_name} did this:\n\n{note}\n\nThank you for telling us."
+WE_CANNOT_PLAIN = "You needed help with {need}. {project_name} can't do it now. This is why:\n\n{note}"
+#: each longer fixed text and its plain-words version
+PLAIN_WORDS = {
+    HELP: HELP_PLAIN,
+    CONSENT_ACCEPTED: CONSENT_ACCEPTED_PLAIN,
+    REMINDER: REMINDER_PLAIN,
+    SETTINGS_MENU: SETTINGS_MENU_PLAIN,
+    SETTINGS_PICK: SETTINGS_PICK_PLAIN,
+    SETTINGS_TIMEZONE: SETTINGS_TIMEZONE_PLAIN,
+    PAUSED: PAUSED_PLAIN,
+    FORGET_CONFIRM: FORGET_CONFIRM_PLAIN,
+    FORGET_CONFIRM_TYPED: FORGET_CONFIRM_TYPED_PLAIN,
+    FOLLOW_UP_QUESTION: FOLLOW_UP_QUESTION_PLAIN,
+    YOU_SAID_WE_DID: YOU_SAID_WE_DID_PLAIN,
+    WE_CANNOT: WE_CANNOT_PLAIN,
+}

@@ -7,18 +7,19 @@ asked for and nothing is sent until the partner says /resume."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.core import texts
+from bot.core.dates import parse_friendly_date, say_date
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
 from bot.core.sender import Sender
 from bot.core.unit import once_per_update
-from bot.partners import conversation
+from bot.partners import conversation, onboarding
 from storage import checkins, people, projects
 from storage.models import Checkin, Person
 
@@ -48,6 +49,9 @@ def resume(rt: Runtime, update_id: int, sender: Sender) -> None:
     just said they are ready."""
 
     def act(session: Session, person: Person, now: datetime) -> Reply:
+        if onboarding.needs_new_consent(session, rt, person):  # paused by declining a new text: ask again
+            onboarding.ask_consent_again(session, rt, person, now, greeting=texts.RESUME_NEEDS_CONSENT)
+            return None, {}
         was_paused = person.paused or person.away_until is not None
         person.paused, person.away_until = False, None
         for checkin in checkins.scheduled_for(session, person.id):  # type: ignore[arg-type]
@@ -66,12 +70,14 @@ def away(rt: Runtime, update_id: int, sender: Sender, when: str) -> None:
     def act(session: Session, person: Person, now: datetime) -> Reply:
         zone = _zone(rt, session, person)
         today = now.astimezone(zone).date()
-        back = _parse_date(when)
-        if back is None or back <= today:
-            return texts.AWAY_EXAMPLE, {"example": (today + timedelta(days=14)).isoformat()}
+        back = parse_friendly_date(when, today, person.language)
+        if back is None:
+            return texts.AWAY_EXAMPLE, {}
+        if back <= today:
+            return texts.AWAY_NOT_AHEAD, {"date": say_date(back, today)}
         person.away_until = datetime.combine(back, time(0), tzinfo=zone).astimezone(UTC)
         _end_active(session, rt, person, now)
-        return texts.AWAY, {"date": f"{back:%A} {back.day} {back:%B}"}
+        return texts.AWAY, {"date": say_date(back, today)}
 
     _with_partner(rt, update_id, sender, act)
 
@@ -113,12 +119,15 @@ def _with_partner(
     """The shared transaction: once per update, only for partners who joined;
     ``act`` changes what it must and picks the reply and its values."""
     person = people.person_by_telegram_id(session, sender.telegram_user_id)
+    if person is not None and person.consent_version is None and onboarding.awaits_consent(session, rt, person):
+        onboarding.ask_pending_consent(session, rt, person, now)  # they joined: the question is still open
+        return
     if person is None or person.consent_version is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)
         return
     reply, values = act(session, person, now)
     if reply is not None:
-        say(session, person.chat_id, now, reply, buttons=None, **values)
+        say(session, person, now, reply, buttons=None, **values)
 
 
 def _end_active(session: Session, rt: Runtime, person: Person, now: datetime) -> None:
@@ -145,10 +154,3 @@ def _zone(rt: Runtime, session: Session, person: Person) -> ZoneInfo:
         if project is not None:
             return ZoneInfo(project.timezone)
     return ZoneInfo("UTC")
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None

@@ -10,18 +10,19 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import texts
+from bot.core import outgoing, texts
+from bot.core.outgoing import Timing
 from bot.core.preferences import profile_changes
 from bot.core.replies import say
 from bot.core.runtime import Runtime
-from bot.core.schedules import schedule_next
+from bot.core.schedules import TIMING_COLUMNS, replan_calendar, schedule_next
 from bot.core.telegram_format import prompt_payload
-from bot.partners import access_needs, follow_up, ideas, onboarding, team_needs
+from bot.partners import access_needs, follow_up, ideas, onboarding, team_needs, timezones
 from bot.staff import digest
 from flows.engine import advance, resume, start
 from flows.model import Flow
 from flows.types import Context, Input, Outcome, State
-from storage import checkins, flags, outbox, people, projects
+from storage import checkins, flags, people, projects
 from storage.checkins import CheckinRow
 from storage.models import Answer, Checkin, Person
 from storage.people import PartnerRow
@@ -58,7 +59,7 @@ def continue_checkin(
         log.error(
             "check-in %s needs flow %s version %s, which is gone", checkin.id, checkin.flow_id, checkin.flow_version
         )
-        say(session, person.chat_id, now, texts.SOMETHING_WENT_WRONG)
+        say(session, person, now, texts.SOMETHING_WENT_WRONG)
         return True
     state = State.from_dict(checkin.state or {})
     if access_needs.PLAIN_TEXT in (person.access_needs or []):
@@ -99,6 +100,10 @@ def begin_checkins(session: Session, rt: Runtime, claimed: Sequence[Checkin], no
             log.error("check-in %s cannot start: flow %r is not loaded", checkin.id, checkin.flow_id)
             checkins.save_state(session, checkin, "", {}, "stopped", now)
             continue
+        good_time = outgoing.held_until(session, person, now)
+        if good_time > now:  # quiet hours or not their day (/resume at 23:00): it starts, and its clock runs, then
+            checkins.defer(session, checkin, good_time)
+            continue
         if person.consent_version != rt.settings.consent.version:
             onboarding.hold_for_consent(session, rt, person, checkin, now)
             continue
@@ -120,12 +125,11 @@ def apply_outcome(
     typed_message_id: int | None = None,
 ) -> None:
     """Store what the engine decided and queue what it says, shaped by the
-    partner's access needs (fewer questions, plain text, one message at a time).
+    partner's access needs (plain text, one message at a time; fewer questions and
+    plain words reached the engine in its Context).
     ``message_id``: the message whose buttons were tapped; ``typed_message_id``: the
     partner's message that gave a typed answer."""
     needs = set(person.access_needs or [])
-    if access_needs.FEWER in needs and outcome.event != "back":  # a question they went back to is asked
-        outcome = access_needs.skip_optional(flow, outcome, context_for(session, rt, person, checkin, flow))
     if outcome.retracted and checkin.id is not None:  # they went back: their answers to those are withdrawn
         checkins.retract_answers(session, checkin.id, outcome.retracted)
     # queued answer rows; anonymous answers are never evidence tied to a person
@@ -166,22 +170,25 @@ def apply_outcome(
     changes = profile_changes(flow, outcome.answers)
     if changes:
         people.save_profile(session, person, changes)
+        if TIMING_COLUMNS & changes.keys():  # onboarding said when suits them: the calendar follows
+            replan_calendar(session, rt.settings, person, now)
+    timezones.after_answers(session, person, flow, outcome.answers, now)  # "Got it: Cardiff", or which zone
     finished = FINISHED_STATUS.get(outcome.state.status)
     checkins.save_state(session, checkin, flow.version, outcome.state.to_dict(), finished, now)
     if outcome.event == "waiting" and checkin.id is not None:  # part of a long message: the rest comes at once
         checkins.wait_for_more(session, checkin.id, now + PARTS_WAIT)
 
-    plain_text = access_needs.PLAIN_TEXT in needs
-    if outcome.edit is not None and plain_text:
-        outbox.enqueue(session, person.chat_id, "sendMessage", prompt_payload(outcome.edit, checkin.id, True), now)  # type: ignore[arg-type]
+    # what the check-in says is the answer to what the partner sent, or a check-in starting at its
+    # good time (begin_checkins): shaped for their access needs in bot/core/outgoing.py
+    if outcome.edit is not None and access_needs.PLAIN_TEXT in needs:  # no buttons to take away: say it anew
+        outgoing.send(session, person, prompt_payload(outcome.edit, checkin.id), now, timing=Timing.NOW)  # type: ignore[arg-type]
     elif outcome.edit is not None and message_id is not None:
-        payload = prompt_payload(outcome.edit, checkin.id)  # type: ignore[arg-type]
-        outbox.enqueue(session, person.chat_id, "editMessageText", {**payload, "message_id": message_id}, now)
-    prompts = access_needs.one_message(outcome.prompts) if access_needs.ONE_AT_A_TIME in needs else outcome.prompts
+        payload = {**prompt_payload(outcome.edit, checkin.id), "message_id": message_id}  # type: ignore[arg-type]
+        outgoing.send(session, person, payload, now, timing=Timing.NOW, method="editMessageText")
     ref = f"{CHECKIN_REF}{checkin.id}" if checkin.id is not None else None  # a lost one is followed up
-    for prompt in prompts:
-        payload = prompt_payload(prompt, checkin.id, plain_text)  # type: ignore[arg-type]
-        outbox.enqueue(session, person.chat_id, "sendMessage", payload, now, ref=ref)
+    for prompt in outcome.prompts:
+        payload = prompt_payload(prompt, checkin.id)  # type: ignore[arg-type]
+        outgoing.send(session, person, payload, now, timing=Timing.NOW, ref=ref)
 
     if finished is not None:
         schedule_next(session, rt.settings, person, checkin.project_id, checkin.flow_id, now)
@@ -216,7 +223,8 @@ def project_name(session: Session, rt: Runtime, project_id: str) -> str:
 
 
 def _context(person: Person | PartnerRow, project_name: str, previous: dict[str, Any]) -> Context:
-    return Context(first_name=person.first_name, project_name=project_name, language=person.language, previous=previous)
+    ctx = Context(first_name=person.first_name, project_name=project_name, language=person.language, previous=previous)
+    return access_needs.flow_context(ctx, person.access_needs or [])
 
 
 def edit_answer(session: Session, rt: Runtime, person: Person, answer: Answer, text: str, now: datetime) -> None:
@@ -231,10 +239,10 @@ def edit_answer(session: Session, rt: Runtime, person: Person, answer: Answer, t
         state = State.from_dict(checkin.state or {})
         state.answers[answer.step_id] = text
         checkins.save_state(session, checkin, checkin.flow_version or "", state.to_dict(), None, now)
-        say(session, person.chat_id, now, texts.EDIT_ANSWER_CHANGED, answer=text)
+        say(session, person, now, texts.EDIT_ANSWER_CHANGED, answer=text)
         return
     corrected = flags.add_correction(session, answer, person, text, now)
-    say(session, person.chat_id, now, texts.EDIT_TOO_LATE_TEAM_TOLD if corrected else texts.EDIT_TOO_LATE)
+    say(session, person, now, texts.EDIT_TOO_LATE_TEAM_TOLD if corrected else texts.EDIT_TOO_LATE)
     if corrected:
         digest.queue_alerts(session, rt, answer.project_id, now)
 

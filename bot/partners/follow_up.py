@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core import callbacks, texts
+from bot.core import callbacks, outgoing, texts
+from bot.core.outgoing import Timing
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
@@ -34,7 +35,7 @@ def queue(session: Session, person: Person, due: list[Flag], now: datetime) -> N
             ]
         ]
         need = digest.NEED_LABELS.get(flag.need, flag.need).lower()
-        say(session, person.chat_id, now, texts.FOLLOW_UP_QUESTION, buttons, need=need)
+        outgoing.tell(session, person, now, texts.FOLLOW_UP_QUESTION, buttons, timing=Timing.GOOD_TIME, need=need)
         flag.follow_up = "asked"
 
 
@@ -76,7 +77,7 @@ def answer(
         flag.follow_up = "met"
         session.add(flag)
         flags.change(session, flag, "met", person, "", now)
-        say(session, person.chat_id, now, texts.FOLLOW_UP_MET)
+        say(session, person, now, texts.FOLLOW_UP_MET)
         return
     flags.change(session, flag, "reopened", person, "", now)
     flags.open_flag(
@@ -89,5 +90,5 @@ def answer(
         answer_ids=[checkins.answer_id(session, stored)],
         now=now,
     )
-    say(session, person.chat_id, now, texts.FOLLOW_UP_NOT_MET)
+    say(session, person, now, texts.FOLLOW_UP_NOT_MET)
     digest.queue_alerts(session, rt, flag.project_id, now)

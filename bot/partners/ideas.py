@@ -11,8 +11,9 @@ from html import escape
 
 from sqlmodel import Session
 
-from bot.core import texts
+from bot.core import outgoing, texts
 from bot.core.config import Settings
+from bot.core.outgoing import Timing
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
@@ -20,7 +21,7 @@ from bot.core.telegram_format import text_payload
 from bot.core.unit import once_per_update
 from bot.staff import ideas as staff_ideas
 from flows.types import AnswerRecord
-from storage import flags, ideas, outbox, people, projects
+from storage import flags, ideas, people, projects
 from storage.models import Idea, Person
 from storage.people import PartnerRow
 
@@ -43,7 +44,7 @@ def idea_command(rt: Runtime, session: Session, now: datetime, sender: Sender, t
         submit(session, rt.settings, person, text, now)
     else:
         flags.set_prompt(session, person.id, IDEA_PROMPT, 0, now)  # type: ignore[arg-type]
-        say(session, person.chat_id, now, texts.IDEA_ASK)
+        say(session, person, now, texts.IDEA_ASK)
 
 
 def submit(
@@ -54,7 +55,7 @@ def submit(
     if project_id is None:
         return None
     idea = ideas.add_idea(session, project_id, person.id, text.strip()[:IDEA_MAX_CHARS], now)  # type: ignore[arg-type]
-    say(session, person.chat_id, now, texts.IDEA_THANKS, first_name=person.first_name)
+    say(session, person, now, texts.IDEA_THANKS, first_name=person.first_name)
     staff_ideas.show_to_facilitators(session, idea, person, now)
     return idea
 
@@ -94,7 +95,8 @@ def send_monthly_summaries(rt: Runtime) -> int:
             decided = decided[:SUMMARY_MAX_IDEAS]  # the rest come next month
             person = people.get_person(session, person_id)
             if person is not None and person.status == "active":
-                outbox.enqueue(session, person.chat_id, "sendMessage", text_payload(summary_html(person, decided)), now)
+                summary = text_payload(summary_html(person, decided))
+                outgoing.send(session, person, summary, now, timing=Timing.GOOD_TIME)
             for idea in decided:
                 idea.reported_at = now
     return len(by_person)

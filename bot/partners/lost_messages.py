@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.core import texts
-from bot.core.replies import say
+from bot.core import outgoing, texts
+from bot.core.outgoing import Timing
 from bot.core.runtime import Runtime
 from bot.partners import onboarding
 from bot.partners.conversation import CHECKIN_REF
@@ -52,8 +52,8 @@ def _ask_again(session: Session, rt: Runtime, ref: str, now: datetime) -> int:
         question = question_now(session, rt, person, checkin, state)
         if question is None:
             return 0
-        say(session, person.chat_id, now, texts.IN_CASE_LOST)
-        outbox.enqueue(session, person.chat_id, "sendMessage", question, now)
+        outgoing.tell(session, person, now, texts.IN_CASE_LOST, timing=Timing.GOOD_TIME)
+        outgoing.send(session, person, question, now, timing=Timing.GOOD_TIME)
         return 2
     if ref.startswith(CONSENT_REF):
         person = people.get_person(session, int(ref.removeprefix(CONSENT_REF)))
@@ -64,8 +64,8 @@ def _ask_again(session: Session, rt: Runtime, ref: str, now: datetime) -> int:
             for membership in projects.memberships_of(session, person.id, "partner")  # type: ignore[arg-type]
             if (project := rt.settings.project(membership.project_id))
         ]
-        say(session, person.chat_id, now, texts.IN_CASE_LOST)
+        outgoing.tell(session, person, now, texts.IN_CASE_LOST, timing=Timing.GOOD_TIME)
         consent = onboarding.consent_payload(rt, person.first_name, ", ".join(names))
-        outbox.enqueue(session, person.chat_id, "sendMessage", consent, now)
+        outgoing.send(session, person, consent, now, timing=Timing.GOOD_TIME)
         return 2
     return 0

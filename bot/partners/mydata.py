@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
-from bot.core import texts
+from bot.core import outgoing, texts
+from bot.core.outgoing import Timing
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
@@ -31,7 +32,7 @@ def handle_mydata(rt: Runtime, session: Session, now: datetime, sender: Sender) 
         return
     record = export(rt, people.personal_data(session, person.id), person, now)  # type: ignore[arg-type]
     for piece in split_html(summary_html(record)):
-        outbox.enqueue(session, person.chat_id, "sendMessage", text_payload(piece), now)
+        outgoing.send(session, person, text_payload(piece), now, timing=Timing.NOW)
     content = json.dumps(record, ensure_ascii=False, indent=2).encode()
     document = {
         "content_b64": base64.b64encode(content).decode(),

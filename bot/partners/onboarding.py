@@ -9,15 +9,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import callbacks, commands, texts
+from bot.core import callbacks, commands, outgoing, texts
+from bot.core.outgoing import Timing
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
 from bot.core.sender import Sender
 from bot.core.telegram_format import plain
 from bot.core.unit import once_per_update
+from flows import texts as flow_texts
 from storage import checkins, invites, outbox, people, projects
-from storage.models import Checkin, Person
+from storage.models import Checkin, Membership, Person
 
 log = logging.getLogger(__name__)
 
@@ -40,24 +42,36 @@ def handle_start(rt: Runtime, session: Session, now: datetime, sender: Sender, c
         if person is not None and needs_new_consent(session, rt, person):
             ask_consent_again(session, rt, person, now)
             return
+        if person is not None and awaits_consent(session, rt, person):
+            ask_pending_consent(session, rt, person, now)
+            return
         reply = texts.NO_CHECKIN_NOW if person and person.consent_version else texts.NOT_JOINED
         say(session, sender.chat_id, now, reply)
 
 
 def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, now: datetime) -> None:
-    invite = invites.redeem_invite(session, code, now)
+    """Staff invites are used at once; a partner's only when they consent, so saying no, or
+    typing instead of tapping, leaves the link working for another try."""
+    invite = invites.valid_invite(session, code, now)
     project = rt.settings.project(invite.project_id) if invite else None
     if invite is None or project is None:
         say(session, sender.chat_id, now, texts.INVITE_NOT_VALID)
         return
     person = people.upsert_person(session, sender.telegram_user_id, sender.chat_id, sender.first_name)
-    projects.ensure_membership(session, person.id, project.id, invite.role, "pending")  # type: ignore[arg-type]
     if invite.role in projects.STAFF_ROLES:
+        if invites.redeem_invite(session, code, now) is None:  # used up by someone else a moment ago
+            say(session, sender.chat_id, now, texts.INVITE_NOT_VALID)
+            return
         projects.ensure_membership(session, person.id, project.id, invite.role, "active")  # type: ignore[arg-type]
         _greet_staff(session, sender, invite.role, [project.name], now)
         return
+    membership = projects.membership_of(session, person.id, project.id, "partner")  # type: ignore[arg-type]
+    if membership is not None and membership.status == "active":  # already in: the link stays unused
+        say(session, sender.chat_id, now, texts.ALREADY_A_PARTNER, project_name=project.name)
+        return
+    projects.ensure_membership(session, person.id, project.id, "partner", "pending", invite_code=code)  # type: ignore[arg-type]
     consent = consent_payload(rt, sender.first_name, project.name)
-    outbox.enqueue(session, sender.chat_id, "sendMessage", consent, now, ref=f"{CONSENT_REF}{person.id}")
+    outgoing.send(session, person, consent, now, timing=Timing.NOW, ref=f"{CONSENT_REF}{person.id}")
 
 
 def consent_payload(rt: Runtime, first_name: str, project_name: str) -> dict[str, Any]:
@@ -79,17 +93,20 @@ def needs_new_consent(session: Session, rt: Runtime, person: Person) -> bool:
     )
 
 
-def ask_consent_again(session: Session, rt: Runtime, person: Person, now: datetime) -> None:
-    """The consent text changed: show the new one (once per version, unless they ask with /start)."""
+def ask_consent_again(
+    session: Session, rt: Runtime, person: Person, now: datetime, greeting: str = texts.CONSENT_AGAIN
+) -> None:
+    """The consent text changed: show the new one (once per version, unless they ask with /start
+    or /resume)."""
     names = [
         p.name
         for m in projects.memberships_of(session, person.id, "partner")  # type: ignore[arg-type]
         if (p := rt.settings.project(m.project_id))
     ]
     people.record_consent_decision(session, person.id, None, rt.settings.consent.version, "asked", now)
-    say(session, person.chat_id, now, texts.CONSENT_AGAIN)
+    say(session, person, now, greeting, first_name=person.first_name)
     consent = consent_payload(rt, person.first_name, ", ".join(names))
-    outbox.enqueue(session, person.chat_id, "sendMessage", consent, now, ref=f"{CONSENT_REF}{person.id}")
+    outgoing.send(session, person, consent, now, timing=Timing.NOW, ref=f"{CONSENT_REF}{person.id}")
 
 
 def hold_for_consent(session: Session, rt: Runtime, person: Person, checkin: Checkin, now: datetime) -> None:
@@ -107,40 +124,104 @@ def hold_for_consent(session: Session, rt: Runtime, person: Person, checkin: Che
 
 @once_per_update
 def handle_consent(rt: Runtime, session: Session, now: datetime, sender: Sender, accepted: bool) -> None:
-    """Accept: memberships become active and check-ins are scheduled.  Decline:
-    the person and their pending memberships are deleted; nothing is kept."""
+    """A tap on the consent question's Yes or No."""
     person = people.person_by_telegram_id(session, sender.telegram_user_id)
-    memberships = projects.memberships_of(session, person.id) if person else []  # type: ignore[arg-type]
+    if person is None or not decide_consent(session, rt, person, accepted, now):
+        say(session, sender.chat_id, now, texts.NOT_JOINED)
+
+
+def awaits_consent(session: Session, rt: Runtime, person: Person) -> bool:
+    """Whether the bot is waiting for this person's yes or no: they joined and have not
+    answered, or they were shown a new consent text."""
+    pending = any(m.role == "partner" and m.status == "pending" for m in projects.memberships_of(session, person.id))  # type: ignore[arg-type]
+    return pending or needs_new_consent(session, rt, person)
+
+
+def typed_consent(session: Session, rt: Runtime, person: Person, text: str, now: datetime) -> bool:
+    """A typed yes or no answers the consent question as the buttons would; anything else
+    gets the question again, gently.  False if the bot is not waiting for consent."""
+    if not awaits_consent(session, rt, person):
+        return False
+    said = text.strip().lower().rstrip(".!")
+    if said in flow_texts.words(person.language, "yes"):
+        decide_consent(session, rt, person, True, now)
+    elif said in flow_texts.words(person.language, "no"):
+        decide_consent(session, rt, person, False, now)
+    elif needs_new_consent(session, rt, person):
+        return False  # a partner's message to the team while the new text waits: it still reaches them
+    else:
+        ask_pending_consent(session, rt, person, now)
+    return True
+
+
+def ask_pending_consent(session: Session, rt: Runtime, person: Person, now: datetime) -> None:
+    """Someone who joined and has not said yes or no yet: the question again, whatever they sent."""
+    say(session, person, now, texts.CONSENT_TYPED_UNCLEAR)
+    names = [
+        p.name
+        for m in projects.memberships_of(session, person.id, "partner")  # type: ignore[arg-type]
+        if (p := rt.settings.project(m.project_id))
+    ]
+    consent = consent_payload(rt, person.first_name, ", ".join(names))
+    outgoing.send(session, person, consent, now, timing=Timing.NOW, ref=f"{CONSENT_REF}{person.id}")
+
+
+def decide_consent(session: Session, rt: Runtime, person: Person, accepted: bool, now: datetime) -> bool:
+    """Accept: the invite is used up, memberships become active and check-ins are scheduled.
+    Decline: the person and their pending memberships are deleted; nothing is kept, and the
+    invite still works.  False if nothing was waiting for their consent."""
+    memberships = projects.memberships_of(session, person.id)  # type: ignore[arg-type]
     pending = [m for m in memberships if m.role == "partner" and m.status == "pending"]
     version = rt.settings.consent.version
-    if person is not None and not pending and needs_new_consent(session, rt, person):
+    if not pending and needs_new_consent(session, rt, person):
         _new_version_decided(session, rt, person, accepted, now)
-        return
-    if person is None or not pending:
-        say(session, sender.chat_id, now, texts.NOT_JOINED)
-        return
+        return True
+    if not pending:
+        return False
+    if accepted:  # an invite shared by several may have been used up meanwhile: only those it admits join
+        taken = [m for m in pending if m.invite_code and invites.redeem_invite(session, m.invite_code, now) is None]
+        if taken:
+            _leave_pending(session, person, taken, memberships, version, "invite_used_up", now)
+            pending = [m for m in pending if m not in taken]
+            if not pending:
+                say(session, person, now, texts.INVITE_USED_UP_BEFORE_CONSENT)
+                return True
     if not accepted:
-        if len(pending) == len(memberships):  # they had nothing else with us: keep nothing but the refusal
-            people.forget_person(session, person)
-            person_id = None
-        else:
-            for membership in pending:
-                session.delete(membership)
-            person_id = person.id
-        for membership in pending:
-            people.record_consent_decision(session, person_id, membership.project_id, version, "declined", now)
-        say(session, sender.chat_id, now, texts.CONSENT_DECLINED)
-        return
+        _leave_pending(session, person, pending, memberships, version, "declined", now)
+        say(session, person, now, texts.CONSENT_DECLINED)
+        return True
     people.record_consent(session, person, version, now)
     for membership in pending:
         people.record_consent_decision(session, person.id, membership.project_id, version, "accepted", now)
     for membership in pending:
-        membership.status = "active"
+        membership.status, membership.invite_code = "active", None
         project = rt.settings.project(membership.project_id)
         for schedule in project.schedules if project else []:
             schedule_next(session, rt.settings, person, membership.project_id, schedule.flow, now)
     log.info("person %s consented (version %s)", person.id, rt.settings.consent.version)
-    say(session, sender.chat_id, now, texts.CONSENT_ACCEPTED, first_name=person.first_name)
+    say(session, person, now, texts.CONSENT_ACCEPTED, first_name=person.first_name)
+    return True
+
+
+def _leave_pending(
+    session: Session,
+    person: Person,
+    leaving: list[Membership],
+    memberships: list[Membership],
+    version: str,
+    decision: str,
+    now: datetime,
+) -> None:
+    """Pending memberships that end without consent; someone with nothing else here is forgotten."""
+    if len(leaving) == len(memberships):  # they had nothing else with us: keep nothing but the decision
+        people.forget_person(session, person)
+        person_id = None
+    else:
+        for membership in leaving:
+            session.delete(membership)
+        person_id = person.id
+    for membership in leaving:
+        people.record_consent_decision(session, person_id, membership.project_id, version, decision, now)
 
 
 def _new_version_decided(session: Session, rt: Runtime, person: Person, accepted: bool, now: datetime) -> None:
@@ -150,14 +231,14 @@ def _new_version_decided(session: Session, rt: Runtime, person: Person, accepted
     people.record_consent_decision(session, person.id, None, version, "accepted" if accepted else "declined", now)
     if not accepted:
         person.paused = True
-        say(session, person.chat_id, now, texts.CONSENT_AGAIN_DECLINED)
+        say(session, person, now, texts.CONSENT_AGAIN_DECLINED)
         return
     people.record_consent(session, person, version, now)
     person.paused = False
     for checkin in checkins.scheduled_for(session, person.id):  # type: ignore[arg-type]
         if checkin.state and checkin.state.get(HELD):
             checkin.due_at, checkin.state = now, None
-    say(session, person.chat_id, now, texts.CONSENT_ACCEPTED, first_name=person.first_name)
+    say(session, person, now, texts.CONSENT_ACCEPTED, first_name=person.first_name)
 
 
 def _introduce_staff(session: Session, rt: Runtime, sender: Sender, now: datetime) -> bool:

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.core import texts
-from bot.core.replies import say
+from bot.core import outgoing, texts
+from bot.core.outgoing import Timing
 from bot.core.runtime import Runtime
 from bot.core.schedules import schedule_next
 from bot.core.telegram_format import plain, prompt_payload
@@ -85,10 +85,10 @@ def _remind(session: Session, rt: Runtime, checkin: Checkin, now: datetime) -> i
     state = State.from_dict(checkin.state or {})
     if person is None or state.status == "paused":
         return 0
-    say(session, person.chat_id, now, texts.REMINDER)
+    outgoing.tell(session, person, now, texts.REMINDER, timing=Timing.GOOD_TIME)
     question = question_now(session, rt, person, checkin, state)
     if question is not None:
-        outbox.enqueue(session, person.chat_id, "sendMessage", question, now, ref=f"{CHECKIN_REF}{checkin.id}")
+        outgoing.send(session, person, question, now, timing=Timing.GOOD_TIME, ref=f"{CHECKIN_REF}{checkin.id}")
     return 1 + (question is not None)
 
 

@@ -11,17 +11,20 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.core import roles, texts
+from bot.core import outgoing, roles, texts
 from bot.core.callbacks import SettingsTap
+from bot.core.outgoing import Timing
 from bot.core.replies import say
 from bot.core.runtime import Runtime
-from bot.core.schedules import schedule_next
+from bot.core.schedules import next_checkin_line, schedule_next
 from bot.core.sender import Sender
 from bot.core.telegram_format import plain
 from bot.core.unit import once_per_update
+from bot.partners import onboarding, timezones
 from flows.model import Flow, Step
-from flows.profile import NO_PREFERENCE, find_timezone, profile_value
-from storage import checkins, outbox, people
+from flows.places import describe, find_place
+from flows.profile import NO_PREFERENCE, profile_value
+from storage import checkins, people
 from storage.models import Person
 
 SOURCE_FLOW = "onboarding"
@@ -43,12 +46,13 @@ TIMING = {"days", "window", "quiet_hours", "timezone"}
 @once_per_update
 def handle_help(rt: Runtime, session: Session, now: datetime, sender: Sender) -> None:
     """Every command in plain words; staff see theirs too."""
-    parts = [texts.HELP]
+    person = people.person_by_telegram_id(session, sender.telegram_user_id)
+    parts = [outgoing.worded(person, texts.HELP) if person is not None else texts.HELP]
     if roles.projects_for(session, rt, sender.telegram_user_id, "facilitator"):
         parts.append(texts.STAFF_HELP)
     if roles.projects_for(session, rt, sender.telegram_user_id, "coordinator"):
         parts.append(texts.COORDINATOR_HELP)
-    say(session, sender.chat_id, now, "\n\n".join(parts))
+    say(session, person or sender.chat_id, now, "\n\n".join(parts))
 
 
 @once_per_update
@@ -60,22 +64,22 @@ def say_fixed(rt: Runtime, session: Session, now: datetime, sender: Sender, text
 @once_per_update
 def handle_settings(rt: Runtime, session: Session, now: datetime, sender: Sender, args: list[str]) -> None:
     """/settings shows the menu; /settings timezone CITY sets the time zone; /language opens that choice."""
-    person = _partner(session, sender, now)
+    person = _partner(session, rt, sender, now)
     if person is None:
         return
     if args and args[0].lower() in ("timezone", "time-zone", "tz") and len(args) > 1:
-        zone = find_timezone(" ".join(args[1:]))
-        if zone is None:
-            say(session, person.chat_id, now, texts.SETTINGS_TIMEZONE_UNKNOWN)
+        place = find_place(" ".join(args[1:]))
+        if place is None:
+            say(session, person, now, texts.SETTINGS_TIMEZONE_UNKNOWN)
             return
-        person.timezone = zone
-        _reschedule(session, rt, person, now)
-        saved = plain(texts.SETTINGS_SAVED, summary=_summary(rt, person))
-        outbox.enqueue(session, person.chat_id, "sendMessage", saved, now)
+        if place.zone is not None:  # else the partner is asked which, and taps one
+            person.timezone = place.zone.zone
+            _reschedule(session, rt, person, now)
+        timezones.tell_place(session, person, place, now, summary=_summary(rt, person))
     elif args and args[0] in FIELDS:
-        outbox.enqueue(session, person.chat_id, "sendMessage", _field_view(rt, person, args[0]), now)
+        outgoing.send(session, person, _field_view(rt, person, args[0]), now, timing=Timing.NOW)
     else:
-        outbox.enqueue(session, person.chat_id, "sendMessage", _menu(rt, person), now)
+        outgoing.send(session, person, _menu(rt, session, person), now, timing=Timing.NOW)
 
 
 @once_per_update
@@ -85,17 +89,21 @@ def handle_tap(
     """``set:FIELD`` opens a setting, ``set:FIELD:VALUE`` chooses (or ticks) a value,
     ``set:FIELD:=done`` and ``set:`` go back to the menu.  The message is edited in place."""
     field, value = tap.field, tap.value
-    person = _partner(session, sender, now)
+    person = _partner(session, rt, sender, now)
     if person is None:
         return
     if field not in FIELDS or value == SettingsTap.DONE:
-        view = _menu(rt, person)
+        view = _menu(rt, session, person)
     elif not value:
         view = _field_view(rt, person, field)
+    elif field == "timezone" and (zone := timezones.chosen_zone(value)) is not None:  # asked which zone
+        person.timezone = zone
+        _reschedule(session, rt, person, now)
+        view = plain(texts.TIMEZONE_UNDERSTOOD, place=describe(zone))
     else:
         step = _step(rt, field)
         if step is None or value not in step.option_values():
-            view = _menu(rt, person)
+            view = _menu(rt, session, person)
         else:
             multi = step.kind == "multi"
             _apply(person, field, value, multi)
@@ -112,11 +120,14 @@ def handle_tap(
             )
     method = "editMessageText" if message_id is not None else "sendMessage"
     payload = {**view, "message_id": message_id} if message_id is not None else view
-    outbox.enqueue(session, person.chat_id, method, payload, now)
+    outgoing.send(session, person, payload, now, timing=Timing.NOW, method=method)
 
 
-def _partner(session: Session, sender: Sender, now: datetime) -> Person | None:
+def _partner(session: Session, rt: Runtime, sender: Sender, now: datetime) -> Person | None:
     person = people.person_by_telegram_id(session, sender.telegram_user_id)
+    if person is not None and person.consent_version is None and onboarding.awaits_consent(session, rt, person):
+        onboarding.ask_pending_consent(session, rt, person, now)  # they joined: the question is still open
+        return None
     if person is None or person.consent_version is None:
         say(session, sender.chat_id, now, texts.NOT_JOINED)
         return None
@@ -186,17 +197,18 @@ def _summary(rt: Runtime, person: Person) -> str:
     return "\n".join(f"{name}: {_current(rt, person, field)}" for field, name in FIELDS.items())
 
 
-def _menu(rt: Runtime, person: Person) -> dict[str, Any]:
+def _menu(rt: Runtime, session: Session, person: Person) -> dict[str, Any]:
     names = list(FIELDS.items())
     buttons = [[(name, SettingsTap(field).data()) for field, name in names[i : i + 2]] for i in range(0, len(names), 2)]
-    return plain(texts.SETTINGS_MENU, buttons, summary=_summary(rt, person))
+    summary = f"{_summary(rt, person)}\n\n{next_checkin_line(session, rt.settings, person)}"
+    return plain(outgoing.worded(person, texts.SETTINGS_MENU), buttons, summary=summary)
 
 
 def _field_view(rt: Runtime, person: Person, field: str) -> dict[str, Any]:
     back = [(texts.SETTINGS_BACK_BUTTON, SettingsTap().data())]
     step = _step(rt, field)
     if field == "timezone" or step is None:
-        return plain(texts.SETTINGS_TIMEZONE, [back])
+        return plain(outgoing.worded(person, texts.SETTINGS_TIMEZONE), [back])
     flow = _flow(rt)
     question = flow.text(step.text, flow.pick_language(person.language)) if flow else ""
     ticked = set(person.preferred_days or []) if field == "days" else set(person.access_needs or [])
@@ -214,7 +226,7 @@ def _field_view(rt: Runtime, person: Person, field: str) -> dict[str, Any]:
     rows.append(
         [(texts.SETTINGS_DONE_BUTTON, SettingsTap(field, SettingsTap.DONE).data())] if step.kind == "multi" else back
     )
-    return plain(texts.SETTINGS_PICK, rows, question=question)
+    return plain(outgoing.worded(person, texts.SETTINGS_PICK), rows, question=question)
 
 
 def _reschedule(session: Session, rt: Runtime, person: Person, now: datetime) -> None:

@@ -10,8 +10,9 @@ from html import escape
 
 from sqlmodel import Session
 
-from bot.core import texts
+from bot.core import outgoing, texts
 from bot.core.callbacks import TeamProject
+from bot.core.outgoing import Timing
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
@@ -19,7 +20,7 @@ from bot.core.telegram_format import split_html, text_payload
 from bot.core.unit import once_per_update
 from bot.partners import conversation
 from bot.staff import team as staff_team
-from storage import flags, outbox, people, projects, team
+from storage import flags, people, projects, team
 from storage.models import Person
 from storage.people import PartnerRow
 
@@ -45,7 +46,7 @@ def team_command(rt: Runtime, session: Session, now: datetime, sender: Sender, t
     for project_id in _project_ids(session, person.id):  # type: ignore[arg-type]
         _show_thread(session, rt, person, project_id, now)
     flags.set_prompt(session, person.id, TEAM_PROMPT, 0, now)  # type: ignore[arg-type]
-    say(session, person.chat_id, now, texts.TEAM_ASK)
+    say(session, person, now, texts.TEAM_ASK)
 
 
 def send(session: Session, rt: Runtime, person: Person | PartnerRow, text: str, now: datetime) -> None:
@@ -55,7 +56,7 @@ def send(session: Session, rt: Runtime, person: Person | PartnerRow, text: str, 
     assert person_id is not None
     project_ids = _project_ids(session, person_id)
     if not project_ids:
-        say(session, person.chat_id, now, texts.TEAM_NOT_A_PARTNER)
+        say(session, person, now, texts.TEAM_NOT_A_PARTNER)
         return
     if len(project_ids) == 1:
         deliver(session, rt, person, project_ids[0], text, now)
@@ -70,7 +71,7 @@ def send(session: Session, rt: Runtime, person: Person | PartnerRow, text: str, 
         for project_id, place in places.items()
         if place is not None
     ]
-    say(session, person.chat_id, now, texts.TEAM_WHICH_PROJECT, buttons)
+    say(session, person, now, texts.TEAM_WHICH_PROJECT, buttons)
 
 
 def deliver(
@@ -118,7 +119,7 @@ def _show_thread(session: Session, rt: Runtime, person: Person, project_id: str,
         who = person.first_name if message.author_id is None else (author.first_name if author else "The team")
         lines.append(f"<b>{escape(who)}</b>: {escape(staff_team.short(message.text, 500))}")
     for piece in split_html("\n\n".join(lines)):
-        outbox.enqueue(session, person.chat_id, "sendMessage", text_payload(piece), now)
+        outgoing.send(session, person, text_payload(piece), now, timing=Timing.NOW)
 
 
 def _project_ids(session: Session, person_id: int) -> list[str]:

@@ -11,11 +11,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core import callbacks, roles, texts
+from bot.core import callbacks, outgoing, roles, texts
+from bot.core.outgoing import Timing
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
-from bot.core.telegram_format import plain, text_payload
+from bot.core.telegram_format import text_payload
 from bot.core.unit import once_per_update
 from bot.staff import digest
 from storage import flags, outbox, people, projects
@@ -71,18 +72,15 @@ def close(session: Session, rt: Runtime, actor: Person, flag_id: int, action: st
     partner = _person(session, flag)
     project = projects.get_project(session, flag.project_id)
     if partner is not None and partner.status == "active":
-        message = texts.YOU_SAID_WE_DID if action == "resolved" else texts.WE_CANNOT
-        outbox.enqueue(
+        outgoing.tell(
             session,
-            partner.chat_id,
-            "sendMessage",
-            plain(
-                message,
-                need=digest.NEED_LABELS.get(flag.need, flag.need).lower(),
-                project_name=project.name if project else "",
-                note=note,
-            ),
+            partner,
             now,
+            texts.YOU_SAID_WE_DID if action == "resolved" else texts.WE_CANNOT,
+            timing=Timing.GOOD_TIME,
+            need=digest.NEED_LABELS.get(flag.need, flag.need).lower(),
+            project_name=project.name if project else "",
+            note=note,
         )
     _tell_the_others(
         session, flag, actor, texts.FLAG_RESOLVED_BY_OTHER if action == "resolved" else texts.FLAG_CLOSED_BY_OTHER, now

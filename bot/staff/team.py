@@ -10,12 +10,13 @@ from html import escape
 
 from sqlmodel import Session
 
-from bot.core import roles, texts
+from bot.core import outgoing, roles, texts
 from bot.core.callbacks import TeamAction
+from bot.core.outgoing import Timing
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
-from bot.core.telegram_format import plain, split_html, split_plain, text_payload
+from bot.core.telegram_format import split_html, split_plain, text_payload
 from bot.core.unit import once_per_update
 from storage import flags, outbox, people, projects, team
 from storage.models import Person, TeamMessage
@@ -83,13 +84,16 @@ def relay(session: Session, actor: Person, message_id: int, text: str, now: date
         return
     team.add_message(session, message.project_id, partner.id, text, now, author_id=actor.id)  # type: ignore[arg-type]
     project = projects.get_project(session, message.project_id)
-    reply = plain(
+    outgoing.tell(
+        session,
+        partner,
+        now,
         texts.TEAM_REPLY_TO_PARTNER,
+        timing=Timing.GOOD_TIME,
         author=actor.first_name,
         project_name=project.name if project else message.project_id,
         reply=text,
     )
-    outbox.enqueue(session, partner.chat_id, "sendMessage", reply, now)
     if message.acknowledged_at is None:
         team.acknowledge(session, message, actor.id, now)  # type: ignore[arg-type]
     _tell_the_others(session, message, actor, texts.TEAM_REPLIED_BY_OTHER, partner.first_name, now)

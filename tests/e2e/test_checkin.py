@@ -181,7 +181,9 @@ async def test_wrong_or_used_invite_is_refused_kindly(harness: Harness) -> None:
     code = rig.invite()
     first = await rig.client.create_user("First")
     await rig.client.send_command(first["id"], "/start", code)
-    await rig.client.wait_for_bot_message(first["id"])
+    consent = await rig.client.wait_for_bot_message(first["id"])
+    await rig.client.press_button(first["id"], consent["message_id"], label="Yes, that's OK")  # used up now
+    await rig.next_message(first, consent)
     for name, payload in (("Second", code), ("Third", "made-up-code")):
         user = await rig.client.create_user(name)
         await rig.client.send_command(user["id"], "/start", payload)
