@@ -30,8 +30,8 @@ from bot.core import callbacks, distress, outgoing, texts
 from bot.core.replies import say
 from bot.core.runtime import Runtime
 from bot.core.sender import Sender
-from bot.core.unit import once_per_update
-from bot.partners import conversation, follow_up, forget, onboarding, safety, settings
+from bot.core.unit import once_per_update, work_of
+from bot.partners import access_needs, conversation, follow_up, forget, onboarding, safety, settings
 from bot.partners import ideas as partner_ideas
 from bot.partners import team as partner_team
 from bot.staff import prompts as staff_prompts
@@ -74,6 +74,14 @@ def receive(
     and the message whose button was tapped.  A typed message's own id comes as
     ``message_id`` too, so its answer can be found again if they edit it."""
     person, checkin, prompted = checkins.partner_checkin_and_prompt(session, sender.telegram_user_id)
+    if (
+        person is not None
+        and inp.kind == "text"
+        and access_needs.PLAIN_TEXT in (person.access_needs or [])  # only they are offered typed choices
+        and (data := _typed_choice(session, person.chat_id, inp.text, now)) is not None
+        and _tap(rt, session, now, sender, data)
+    ):
+        return
     if person is not None and prompted and inp.kind == "text" and _answer_prompt(session, rt, person.id, inp.text, now):
         return
     taken_by_checkin = (
@@ -91,39 +99,36 @@ def receive_text(rt: Runtime, update_id: int, sender: Sender, text: str, message
     """A typed message, the most common thing anyone sends.  Where the bot's last message
     offered choices without buttons (the "no buttons" access need), a typed number or word
     does what its tap would; safety screening has already come first (:func:`screen`)."""
-    data = _typed_choice(rt, sender.chat_id, text)
-    if data is None or not _tap(rt, update_id, sender, data):
-        receive(rt, update_id, sender, Input.typed(text), None, message_id)
+    receive(rt, update_id, sender, Input.typed(text), None, message_id)
 
 
-def _typed_choice(rt: Runtime, chat_id: int, text: str) -> str | None:
+def _typed_choice(session: Session, chat_id: int, text: str, now: datetime) -> str | None:
     """The button data a typed answer stands for, if the chat has choices standing
     (storage/typed_choices.py).  Anything else typed means the partner moved on: the
     choices go, so a later "1" is never read as an old confirmation.  A check-in's
     choices are left to the check-in, which reads typed answers itself."""
     if len(text) > TYPED_CHOICE_MAX_CHARS or text.startswith("/"):
         return None
-    now = rt.clock.now()
-    with rt.db.session() as session:
-        choices = typed_choices.standing(session, chat_id, now)
-        data = outgoing.typed_tap(choices, text) if choices else None
-        if choices and (data is None or not callbacks.AnswerTap.matches(data)):
-            typed_choices.clear(session, chat_id, now)
+    choices = typed_choices.standing(session, chat_id, now)
+    data = outgoing.typed_tap(choices, text) if choices else None
+    if choices and (data is None or not callbacks.AnswerTap.matches(data)):
+        typed_choices.clear(session, chat_id, now)
     return data
 
 
-def _tap(rt: Runtime, update_id: int, sender: Sender, data: str) -> bool:
-    """Do what tapping the button with ``data`` does; False for a check-in's answer."""
+def _tap(rt: Runtime, session: Session, now: datetime, sender: Sender, data: str) -> bool:
+    """Do what tapping the button with ``data`` does, in this update's transaction;
+    False for a check-in's answer (the check-in reads typed answers itself)."""
     if (confirm := callbacks.Forget.parse(data)) is not None:
-        forget.decide(rt, update_id, sender, confirm.confirmed)
+        work_of(forget.decide)(rt, session, now, sender, confirm.confirmed)
     elif (consent := callbacks.Consent.parse(data)) is not None:
-        onboarding.handle_consent(rt, update_id, sender, consent.accepted)
+        work_of(onboarding.handle_consent)(rt, session, now, sender, consent.accepted)
     elif (met := callbacks.FollowUp.parse(data)) is not None:
-        follow_up.answer(rt, update_id, sender, met, None)
+        work_of(follow_up.answer)(rt, session, now, sender, met, None)
     elif (setting := callbacks.SettingsTap.parse(data)) is not None:
-        settings.handle_tap(rt, update_id, sender, setting, None)
+        work_of(settings.handle_tap)(rt, session, now, sender, setting, None)
     elif (team_choice := callbacks.TeamProject.parse(data)) is not None:
-        partner_team.choose_project(rt, update_id, sender, team_choice)
+        work_of(partner_team.choose_project)(rt, session, now, sender, team_choice)
     else:
         return False
     return True

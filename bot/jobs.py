@@ -88,9 +88,16 @@ async def open_due_checkins(context: ContextTypes.DEFAULT_TYPE) -> None:
         if more:
             # SQLite has one writer, and a writer that finds it busy backs off for growing sleeps:
             # back-to-back batches starved the outbox's marks and partners' answers for seconds,
-            # so the next step waits at least as long as this one took
+            # so the next step waits at least as long as this one took.  It runs however late:
+            # APScheduler drops a one-off job more than a second late (a loop stalled that long),
+            # and the round then stayed "opening" with nothing left to open it
             assert context.job_queue is not None
-            context.job_queue.run_once(open_due_checkins, max(STEP_SECONDS, time.monotonic() - began), name=OPENING)
+            context.job_queue.run_once(
+                open_due_checkins,
+                max(STEP_SECONDS, time.monotonic() - began),
+                name=OPENING,
+                job_kwargs={"misfire_grace_time": None},
+            )
         else:
             context.bot_data[OPENING] = False
 

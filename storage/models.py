@@ -180,8 +180,10 @@ class Answer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     checkin_id: int | None = Field(default=None, foreign_key="checkin.id", index=True, ondelete="CASCADE")
-    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="CASCADE")
-    project_id: str = Field(foreign_key="project.id", index=True)
+    # indexed by the (person_id, answered_at) and (project_id, answered_at) pairs above: an index of
+    # its own would be one more written with every answer
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    project_id: str = Field(foreign_key="project.id")
     flow_id: str = Field(max_length=100)
     flow_version: str = Field(max_length=100)
     step_id: str = Field(max_length=100)
@@ -384,9 +386,9 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_status_due", "status", "not_before"),
         Index("ix_outbox_status_id", "status", "id"),
-        # a claim takes each chat's first few pending messages; lost questions and pruning go by age
-        Index("ix_outbox_status_chat", "status", "chat_id", "id"),
-        Index("ix_outbox_status_created", "status", "created_at"),
+        # pruning goes by age.  Each status change moves a message in every index on status, so this
+        # one leaves status out (and the claim does without an index by chat)
+        Index("ix_outbox_created", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

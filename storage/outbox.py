@@ -347,7 +347,10 @@ def newest_is_lost(session: Session, chat_id: int, ref: str) -> bool:
 
 
 def mark_followed_up(session: Session, message_ids: Sequence[int], now: datetime) -> None:
-    session.execute(update(_TABLE).where(_TABLE.c.id.in_(message_ids)).values(followed_up_at=now))
+    """Nothing to mark writes nothing: an UPDATE of no rows still took SQLite's write lock
+    at every tick, and partners' answers waited on it."""
+    if message_ids:
+        session.execute(update(_TABLE).where(_TABLE.c.id.in_(message_ids)).values(followed_up_at=now))
 
 
 def messages_for_chat(session: Session, chat_id: int) -> list[OutboxMessage]:

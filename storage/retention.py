@@ -68,7 +68,7 @@ class RetentionPolicy:
 def delete_settled_messages(session: Session, before: datetime, sent_before: datetime, limit: int) -> int:
     """Delete up to ``limit`` settled outbox messages queued before ``before``, except failed or
     uncertain ones with a ``ref`` that went out at or after ``sent_before`` (still to be followed up).
-    Rows are found by the (status, created_at) index."""
+    Rows are found by the created_at index."""
     awaiting_follow_up = and_(
         _OUTBOX.c.status.in_(("failed", "uncertain")),
         _OUTBOX.c.ref.is_not(None),

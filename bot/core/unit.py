@@ -40,3 +40,9 @@ def once_per_update(work: Work[P]) -> Unit[P]:
             work(rt, session, now, *args, **kwargs)
 
     return unit
+
+
+def work_of(unit: Unit[P]) -> Work[P]:
+    """The work a unit runs, for a caller already inside the update's transaction (a typed
+    word standing for a tap, read by the front door's own unit)."""
+    return unit.__wrapped__  # type: ignore[attr-defined]

@@ -41,7 +41,7 @@ class Poller:
         self.application, self.timeout = application, timeout
         self._under_way: dict[int, asyncio.Task[None]] = {}
         self._highest = -1  # the newest update id fetched
-        self._settled = asyncio.Event()
+        self._settled = asyncio.Event()  # set when the last update under way has finished
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -123,4 +123,5 @@ class Poller:
         self._under_way.pop(update_id, None)
         if (error := task.exception()) is not None:  # attempts.settle does not raise: a bug of ours
             log.error("update %s could not be settled", update_id, exc_info=error)
-        self._settled.set()
+        if not self._under_way:  # only then may the next getUpdates go: waking the poll for each was for nothing
+            self._settled.set()
