@@ -5,6 +5,7 @@ Nothing in PTB is patched.  Time is a ShiftedClock, so "a week later" is instant
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -144,6 +145,24 @@ async def harness(database_url: str, request: pytest.FixtureRequest) -> AsyncIte
         rig.facilitator_user = alex  # type: ignore[attr-defined]
         await rig.start()
         rig.facilitator_welcome = await rig.facilitator(alex)  # type: ignore[attr-defined]
+        try:
+            yield rig
+        finally:
+            await rig.stop()
+            rig.db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def configured_harness(database_url: str, configure: Callable[[Settings], None]) -> AsyncIterator[Harness]:
+    """A running bot whose settings ``configure`` changed first (other schedules, other flows),
+    with the brisk per-chat limit of :func:`harness` and no facilitator introduced yet."""
+    async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
+        alex = await sandbox.client().create_user("Alex")
+        Database(database_url).upgrade()
+        settings = make_settings(database_url, alex["id"], sandbox)
+        configure(settings)
+        rig = Harness(sandbox, settings, ShiftedClock())
+        await rig.start()
         try:
             yield rig
         finally:

@@ -11,27 +11,19 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.core.clock import ShiftedClock
-from bot.sandbox import Sandbox
-from storage.db import Database
+from bot.core.config import Settings
 from storage.models import Answer, Checkin, Person
-from tests.e2e.conftest import BRISK_CHAT_RATE, Harness, make_settings
+from tests.e2e.conftest import Harness, configured_harness
 
 
 async def _rig(database_url: str, flow_id: str) -> AsyncIterator[Harness]:
     """The usual harness, with ``flow_id`` as the weekly check-in."""
-    async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
-        alex = await sandbox.client().create_user("Alex")
-        Database(database_url).upgrade()
-        settings = make_settings(database_url, alex["id"], sandbox)
+
+    def configure(settings: Settings) -> None:
         settings.projects[0].schedules[0].flow = flow_id
-        rig = Harness(sandbox, settings, ShiftedClock())
-        await rig.start()
-        try:
-            yield rig
-        finally:
-            await rig.stop()
-            rig.db.dispose()
+
+    async with configured_harness(database_url, configure) as rig:
+        yield rig
 
 
 @pytest.fixture

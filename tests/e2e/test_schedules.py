@@ -5,8 +5,8 @@ an activity."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,14 +15,11 @@ import pytest
 from sqlmodel import col, select
 
 from bot.core import texts
-from bot.core.clock import ShiftedClock
-from bot.core.config import Schedule
+from bot.core.config import Schedule, Settings
 from bot.core.schedules import friendly_moment
-from bot.sandbox import Sandbox
 from bot.staff.activities import record_activity
-from storage.db import Database
 from storage.models import Checkin
-from tests.e2e.conftest import BRISK_CHAT_RATE, Harness, make_settings
+from tests.e2e.conftest import Harness, configured_harness
 
 LONDON = ZoneInfo("Europe/London")
 WEEKLY = {"flow": "after-activity", "cadence": "weekly", "days": ["mon"], "time": "10:00"}
@@ -35,20 +32,11 @@ Rig = Callable[..., Any]
 def rig_with(database_url: str) -> Rig:
     """A running bot whose project has these schedules."""
 
-    @asynccontextmanager
-    async def start(*schedules: dict[str, Any]) -> AsyncIterator[Harness]:
-        async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
-            alex = await sandbox.client().create_user("Alex")
-            Database(database_url).upgrade()
-            settings = make_settings(database_url, alex["id"], sandbox)
+    def start(*schedules: dict[str, Any]) -> AbstractAsyncContextManager[Harness]:
+        def configure(settings: Settings) -> None:
             settings.projects[0].schedules = [Schedule.model_validate(s) for s in schedules]
-            rig = Harness(sandbox, settings, ShiftedClock())
-            await rig.start()
-            try:
-                yield rig
-            finally:
-                await rig.stop()
-                rig.db.dispose()
+
+        return configured_harness(database_url, configure)
 
     return start
 
