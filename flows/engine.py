@@ -21,7 +21,8 @@ import copy
 import difflib
 import math
 import re
-import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from flows import texts
@@ -53,12 +54,11 @@ SPLIT_AT = 4000
 #: kinds where typed words that are not an answer are kept as a note with the answer
 COMMENT_KINDS = ("choice", "yesno", "scale", "multi", "number")
 
-_SCALE_ANSWER = re.compile(r"^(-?\d+)(?:\s*(?:/|out of|of)\s*\d+)?$")
 _NUMBER_ANSWER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _LIST_SEPARATORS = re.compile(r",|;|&|\n|\band\b|\+")
 #: a reply of numbers only ("7", "9 out of 10", "1, 9"): a try at an answer, not a note
 _NUMBERS_ONLY = re.compile(r"[\d\s.,;:&+/£$€%-]*\d[\d\s.,;:&+/£$€%-]*")
-_NUMBER_WORDS = re.compile(r"\b(?:out of|of|to|and)\b")
+_JOINING_WORDS = re.compile(r"\b(?:out of|of|to|and)\b")
 
 
 def start(flow: Flow, ctx: Context) -> Outcome:
@@ -111,7 +111,33 @@ class _Unusable(Exception):
 
 
 def _normalise(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split()).strip(".!,;:'\"“”‘’ ")
+    """Typed text as it is compared: see :func:`flows.texts.normalise` (accents, apostrophes)."""
+    return texts.normalise(text)
+
+
+def _words_pattern(words: list[str]) -> str:
+    """An alternation of ``words`` (longest first), each whole: not inside a longer word."""
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return rf"(?<![\w'])(?:{alternatives})(?![\w'])"
+
+
+@lru_cache(maxsize=32)
+def _number_words(languages: tuple[str, ...]) -> tuple[Mapping[str, int], re.Pattern[str]]:
+    """Number words in ``languages`` (normalised, the first language's reading first) and
+    a pattern finding any of them in normalised text."""
+    merged: dict[str, int] = {}
+    for language in reversed(languages):
+        merged.update(texts.numbers(language))
+    return merged, re.compile(_words_pattern(list(merged)))
+
+
+@lru_cache(maxsize=32)
+def _out_of(languages: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A scale answer ("7", "7/10", "saith allan o ddeg" once its words are digits) and a
+    pattern finding the words joining numbers, in ``languages``."""
+    words = {spelling for language in languages for spelling in texts.spellings(language, "out_of")}
+    scale = re.compile(rf"^(-?\d+)(?:\s*(?:/|{_words_pattern(list(words))})\s*\d+)?$")
+    return scale, re.compile(rf"{_words_pattern(list(words))}|{_JOINING_WORDS.pattern}")
 
 
 def _number_text(value: float) -> str:
@@ -144,10 +170,6 @@ def _fit(text: str) -> str:
     return head.rstrip() + "…"
 
 
-def _numbers_only(text: str) -> bool:
-    return _NUMBERS_ONLY.fullmatch(_NUMBER_WORDS.sub(" ", _normalise(text))) is not None
-
-
 class _Turn:
     """One engine call: the flow, the partner's context, and the Outcome being built."""
 
@@ -156,6 +178,8 @@ class _Turn:
         self.ctx = ctx
         self.state = state
         self.language = flow.pick_language(ctx.language)
+        #: the languages typed words are understood in: the flow's, then the partner's own
+        self.languages = tuple(dict.fromkeys((self.language, ctx.language or self.language)))
         self.outcome = Outcome(state=state)
 
     # --- words -----------------------------------------------------------------
@@ -176,9 +200,24 @@ class _Turn:
     def is_word(self, text: str, key: str) -> bool:
         """Whether ``text`` is one of the words for ``key``, in the flow's language or the partner's own."""
         word = _normalise(text)
-        languages = dict.fromkeys((self.language, self.ctx.language or self.language))
-        spellings = {spelling for language in languages for spelling in texts.words(language, key)}
-        return word in spellings or word.rstrip("?") in spellings
+        return any(
+            word in spellings or word.rstrip("?") in spellings
+            for spellings in (texts.spellings(language, key) for language in self.languages)
+        )
+
+    def number_word(self, text: str) -> int | None:
+        """The number ``text`` is as a word ("three", "tri", "tair"), or ``None``."""
+        return _number_words(self.languages)[0].get(_normalise(text))
+
+    def digits(self, text: str) -> str:
+        """Normalised ``text`` with number words as digits: "tri allan o ddeg" -> "3 allan o 10"."""
+        values, pattern = _number_words(self.languages)
+        return pattern.sub(lambda match: str(values[match.group(0)]), _normalise(text))
+
+    def numbers_only(self, text: str) -> bool:
+        """A reply of numbers only ("7", "nine out of ten", "1, 9"): a try at an answer, not a note."""
+        joining = _out_of(self.languages)[1]
+        return _NUMBERS_ONLY.fullmatch(joining.sub(" ", self.digits(text))) is not None
 
     def control_word(self, text: str) -> str | None:
         for control in ("help", "back", "pause", "stop", "skip"):
@@ -424,7 +463,7 @@ class _Turn:
         if step.kind == "multi":
             return ", ".join(self.label(step, item) for item in value)
         if step.kind == "scale":
-            return f"{value} out of {step.scale_values()[-1]}"
+            return self.fixed("scale_answer", value=value, max=step.scale_values()[-1])
         if step.kind == "number":
             return _number_text(value)
         return str(value)
@@ -564,7 +603,7 @@ class _Turn:
             self.finish("stopped")
         elif control == "skip":
             self.skip(step)
-        elif step.kind == "multi" and _normalise(text) in texts.words(self.language, "done"):
+        elif step.kind == "multi" and self.is_word(text, "done"):
             self.finish_multi(step)
         elif step.kind == "multi":
             self.tick_typed(step, self.understand_or_keep(step, text))
@@ -577,7 +616,7 @@ class _Turn:
         try:
             return self.understand(step, text)
         except _Unusable:
-            if step.kind not in COMMENT_KINDS or not text.strip() or _numbers_only(text):
+            if step.kind not in COMMENT_KINDS or not text.strip() or self.numbers_only(text):
                 raise
         note = text.strip()
         self.state.comment = f"{self.state.comment}\n{note}" if self.state.comment else note
@@ -625,7 +664,8 @@ class _Turn:
                 raise _Unusable("works_text_empty")
             return answer  # kept whole, however long: max_length is no longer applied
         if step.kind == "number":
-            cleaned = re.sub(r"[\s£$€]", "", text)
+            word = self.number_word(text)
+            cleaned = str(word) if word is not None else re.sub(r"[\s£$€]", "", text)
             if not _NUMBER_ANSWER.match(cleaned):
                 raise self.what_works(step)
             number: int | float = float(cleaned) if "." in cleaned else int(cleaned)
@@ -643,7 +683,7 @@ class _Turn:
 
     def understand_scale(self, step: Step, text: str) -> int:
         values = step.scale_values()
-        match = _SCALE_ANSWER.match(_normalise(text))
+        match = _out_of(self.languages)[0].match(self.digits(text))
         if match and int(match.group(1)) in values:
             return int(match.group(1))
         labelled = {values[0]: step.min_label, values[-1]: step.max_label}
@@ -681,12 +721,14 @@ class _Turn:
                 elif label is not None:
                     spellings.add(_normalise(self.render(label)))
             if value in ("yes", "no"):
-                spellings |= {_normalise(word) for word in texts.words(self.language, value)}
+                for language in self.languages:
+                    spellings |= texts.spellings(language, value)
             names.append((value, spellings))
         return names
 
     def match_option(self, step: Step, text: str) -> str | None:
-        """By exact value or label, then by 1-based number, then by a close typo."""
+        """By exact value or label, then by 1-based number (in digits or words), then by a
+        close typo; a number that is no option's is not taken for a typo of one."""
         typed = _normalise(text)
         if not typed:
             return None
@@ -694,8 +736,9 @@ class _Turn:
         for value, spellings in names:
             if typed in spellings:
                 return value
-        if typed.isdecimal() and step.kind != "scale" and 1 <= int(typed) <= len(names):
-            return names[int(typed) - 1][0]
+        number = int(typed) if typed.isdecimal() else self.number_word(typed)
+        if number is not None and step.kind != "scale":
+            return names[number - 1][0] if 1 <= number <= len(names) else None
         scores = sorted(
             (
                 (max(difflib.SequenceMatcher(None, typed, name).ratio() for name in spellings), value)

@@ -142,10 +142,10 @@ def typed_consent(session: Session, rt: Runtime, person: Person, text: str, now:
     gets the question again, gently.  False if the bot is not waiting for consent."""
     if not awaits_consent(session, rt, person):
         return False
-    said = text.strip().lower().rstrip(".!")
-    if said in flow_texts.words(person.language, "yes"):
+    said = flow_texts.normalise(text)  # as the engine reads typed words: "Ydw.", "na’", "IE"
+    if said in flow_texts.spellings(person.language, "yes"):
         decide_consent(session, rt, person, True, now)
-    elif said in flow_texts.words(person.language, "no"):
+    elif said in flow_texts.spellings(person.language, "no"):
         decide_consent(session, rt, person, False, now)
     elif needs_new_consent(session, rt, person):
         return False  # a partner's message to the team while the new text waits: it still reaches them
