@@ -142,7 +142,7 @@ def typed_consent(session: Session, rt: Runtime, person: Person, text: str, now:
     gets the question again, gently.  False if the bot is not waiting for consent."""
     if not awaits_consent(session, rt, person):
         return False
-    said = flow_texts.normalise(text)  # as the engine reads typed words: "Ydw.", "na’", "IE"
+    said = flow_texts.normalise(text)  # as the engine reads typed words: "Ydw.", "IE", accents and curly apostrophes
     if said in flow_texts.spellings(person.language, "yes"):
         decide_consent(session, rt, person, True, now)
     elif said in flow_texts.spellings(person.language, "no"):
