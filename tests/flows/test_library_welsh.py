@@ -102,8 +102,9 @@ def _play(flow: Flow, ctx: Context, turn: int) -> tuple[list[Prompt], set[str]]:
         if out.finished:
             break
         asked.add(out.state.step_id)
-        for out in _answer(flow, out, ctx, turn):
-            shown += out.prompts + ([out.edit] if out.edit else [])
+        for step_out in _answer(flow, out, ctx, turn):
+            shown += step_out.prompts + ([step_out.edit] if step_out.edit else [])
+        out = step_out
     assert out.finished
     return shown, asked
 
