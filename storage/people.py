@@ -67,12 +67,16 @@ def persons_by_id(session: Session, person_ids: Iterable[int]) -> dict[int, Pers
     return {person.id: person for person in session.exec(select(Person).where(col(Person.id).in_(ids)))}  # type: ignore[misc]
 
 
-def upsert_person(session: Session, telegram_user_id: int, chat_id: int, first_name: str) -> Person:
-    """Create the person on first contact; keep name and chat current; a returning
-    person who had blocked the bot is reachable again."""
+def upsert_person(
+    session: Session, telegram_user_id: int, chat_id: int, first_name: str, language: str | None = None
+) -> Person:
+    """Create the person on first contact (in ``language`` if given, else English); keep name
+    and chat current; a returning person who had blocked the bot is reachable again."""
     person = person_by_telegram_id(session, telegram_user_id)
     if person is None:
         person = Person(telegram_user_id=telegram_user_id, chat_id=chat_id, first_name=first_name)
+        if language is not None:
+            person.language = language
         session.add(person)
     else:
         person.chat_id, person.first_name, person.status = chat_id, first_name, "active"

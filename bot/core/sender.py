@@ -12,3 +12,5 @@ class Sender:
     telegram_user_id: int
     chat_id: int
     first_name: str
+    #: the language of their Telegram app ("cy", "en-GB"), if Telegram says
+    language_code: str | None = None

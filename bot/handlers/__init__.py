@@ -25,7 +25,9 @@ B = TypeVar("B", bound=Button)
 def sender_of(update: Update) -> Sender:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    return Sender(telegram_user_id=user.id, chat_id=chat.id, first_name=user.first_name)
+    return Sender(
+        telegram_user_id=user.id, chat_id=chat.id, first_name=user.first_name, language_code=user.language_code
+    )
 
 
 async def run(context: ContextTypes.DEFAULT_TYPE, fn: Callable[..., None], *args: Any) -> None:

@@ -57,7 +57,8 @@ def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, 
     if invite is None or project is None:
         say(session, sender.chat_id, now, texts.INVITE_NOT_VALID)
         return
-    person = people.upsert_person(session, sender.telegram_user_id, sender.chat_id, sender.first_name)
+    language = shipped_language(sender.language_code)
+    person = people.upsert_person(session, sender.telegram_user_id, sender.chat_id, sender.first_name, language)
     if invite.role in projects.STAFF_ROLES:
         if invites.redeem_invite(session, code, now) is None:  # used up by someone else a moment ago
             say(session, sender.chat_id, now, texts.INVITE_NOT_VALID)
@@ -72,6 +73,13 @@ def _join_with_invite(session: Session, rt: Runtime, sender: Sender, code: str, 
     projects.ensure_membership(session, person.id, project.id, "partner", "pending", invite_code=code)  # type: ignore[arg-type]
     consent = consent_payload(rt, sender.first_name, project.name)
     outgoing.send(session, person, consent, now, timing=Timing.NOW, ref=f"{CONSENT_REF}{person.id}")
+
+
+def shipped_language(language_code: str | None) -> str | None:
+    """A newcomer's language from their Telegram app's ("cy", "cy-GB"), if the bot speaks it;
+    their choice in onboarding or /language comes after."""
+    primary = (language_code or "").split("-", 1)[0].lower()
+    return primary if primary in flow_texts.TEXTS else None
 
 
 def consent_payload(rt: Runtime, first_name: str, project_name: str) -> dict[str, Any]:

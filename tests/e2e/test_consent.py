@@ -128,3 +128,29 @@ async def test_declining_a_new_text_pauses_and_resume_asks_for_consent_again(har
     assert person is not None and not person.paused and person.consent_version == "2"
     with rig.db.session() as session:
         assert session.exec(select(Checkin).where(Checkin.status == "active")).one()
+
+
+async def test_a_newcomer_whose_telegram_is_in_welsh_starts_in_welsh(harness: Harness) -> None:
+    """Telegram's language_code sets the language at join, when the bot speaks it."""
+    rig = harness
+    for name, code, expected in (("Elin", "cy", "cy"), ("Gwen", "cy-GB", "cy"), ("Ana", "pt-BR", "en")):
+        user = await rig.client.create_user(name, language_code=code)
+        await rig.client.send_command(user["id"], "/start", rig.invite())
+        consent = await rig.client.wait_for_bot_message(user["id"])
+        await rig.client.press_button(user["id"], consent["message_id"], label="Yes, that's OK")
+        await rig.next_message(user, consent)
+        person = _person(rig, user)
+        assert person is not None and person.language == expected, name
+
+
+async def test_a_welsh_newcomer_gets_their_check_in_in_welsh(harness: Harness) -> None:
+    rig = harness
+    elin = await rig.client.create_user("Elin", language_code="cy")
+    await rig.client.send_command(elin["id"], "/start", rig.invite())
+    consent = await rig.client.wait_for_bot_message(elin["id"])
+    await rig.client.send_text(elin["id"], "Ydw")  # a typed Welsh yes answers the consent
+    welcome = await rig.next_message(elin, consent)
+    rig.clock.advance(timedelta(days=8))
+    question = await rig.next_question(elin, welcome)
+    assert "Ydych chi wedi cael eich talu am eich sesiwn ddiwethaf?" in question["text"]
+    assert "paid for your last session" not in question["text"]
