@@ -10,11 +10,9 @@ import pytest
 from sqlmodel import select
 
 from bot.core import texts
-from bot.core.clock import ShiftedClock
-from bot.sandbox import Sandbox
-from storage.db import Database
+from bot.core.config import Settings
 from storage.models import Checkin, Flag
-from tests.e2e.conftest import BRISK_CHAT_RATE, Harness, make_settings
+from tests.e2e.conftest import Harness, configured_harness
 from tests.e2e.test_controls import next_due, statuses
 
 SETTLE = 1.5  # seconds of real time for a few ticks to pass
@@ -23,18 +21,12 @@ SETTLE = 1.5  # seconds of real time for a few ticks to pass
 @pytest.fixture
 async def daily(database_url: str) -> AsyncIterator[Harness]:
     """The usual harness, with the check-in every day."""
-    async with Sandbox(chat_per_second=BRISK_CHAT_RATE) as sandbox:
-        alex = await sandbox.client().create_user("Alex")
-        Database(database_url).upgrade()
-        settings = make_settings(database_url, alex["id"], sandbox)
+
+    def configure(settings: Settings) -> None:
         settings.projects[0].schedules[0].cadence = "daily"
-        rig = Harness(sandbox, settings, ShiftedClock())
-        await rig.start()
-        try:
-            yield rig
-        finally:
-            await rig.stop()
-            rig.db.dispose()
+
+    async with configured_harness(database_url, configure) as rig:
+        yield rig
 
 
 async def test_weekly_cap_defers_the_third_checkin(daily: Harness) -> None:
