@@ -208,6 +208,9 @@ def receive_edit(rt: Runtime, session: Session, now: datetime, sender: Sender, m
     check-in the answer is replaced and the partner told; once it has closed, they are told
     it could not be changed, and a flag it was evidence for gets the correction."""
     person = people.person_by_telegram_id(session, sender.telegram_user_id)
+    if person is not None and person.consent_version is None and onboarding.awaits_consent(session, rt, person):
+        onboarding.ask_pending_consent(session, rt, person, now)  # an edit is no answer to consent either
+        return
     answer = checkins.answer_by_message(session, person.id, message_id) if person is not None else None  # type: ignore[arg-type]
     if person is None or answer is None:
         say(session, sender.chat_id, now, texts.EDIT_NOT_AN_ANSWER)

@@ -154,3 +154,26 @@ async def test_a_welsh_newcomer_gets_their_check_in_in_welsh(harness: Harness) -
     question = await rig.next_question(elin, welcome)
     assert "Ydych chi wedi cael eich talu am eich sesiwn ddiwethaf?" in question["text"]
     assert "paid for your last session" not in question["text"]
+
+
+async def test_while_consent_waits_a_sticker_caption_or_edit_asks_again_and_distress_is_answered_first(
+    harness: Harness,
+) -> None:
+    rig = harness
+    kim, consent = await _consent_question(rig, "Kim", rig.invite())
+    last = consent
+    await rig.client.send_sticker(kim["id"])
+    await rig.client.send_photo(kim["id"], caption="what's this for?")
+    typed = await rig.client.send_text(kim["id"], "hmm")
+    await rig.client.edit_text(kim["id"], typed, "hmm, ok")
+    for _ in range(4):  # each gets the question again, with its buttons
+        unclear = await rig.next_message(kim, last)
+        assert unclear["text"] == texts.CONSENT_TYPED_UNCLEAR
+        last = await rig.next_message(kim, unclear)
+        assert "Is that OK with you?" in last["text"] and last["buttons"]
+    await rig.client.send_text(kim["id"], "I want to end my life")
+    signposting = await rig.next_message(kim, last)
+    assert "Samaritans" in signposting["text"]
+    await rig.quiet(kim, signposting, seconds=0.5)  # signposting only: no consent question on top
+    person = _person(rig, kim)
+    assert person is not None and person.consent_version is None
